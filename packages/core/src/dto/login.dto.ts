@@ -1,0 +1,44 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+
+/**
+ * OAuth2 password-grant form (RFC 6749 §4.3), as Swagger UI's Authorize dialog posts it; JSON is accepted too.
+ * The OAuth2 extras are tolerated and ignored.
+ */
+export class LoginDto {
+  @ApiProperty({ description: 'The account email.', example: 'ada@example.com' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(320)
+  username!: string;
+
+  @ApiProperty({ format: 'password', example: 'correct horse battery staple' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(4096)
+  password!: string;
+
+  @ApiPropertyOptional({ example: 'password' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  grant_type?: string;
+
+  @ApiPropertyOptional({ default: '' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
+  scope?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
+  client_id?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
+  client_secret?: string;
+}

@@ -1,0 +1,29 @@
+import { UsersAuthError } from './users-auth.error.js';
+
+/** @publicApi */
+export class UserAlreadyExistsError extends UsersAuthError {
+  constructor() {
+    super('A user with this email already exists.');
+  }
+}
+
+/** @publicApi */
+export class UserNotExistsError extends UsersAuthError {
+  constructor() {
+    super('No such user.');
+  }
+}
+
+/** Raised by `UserManager.parseId` for a value that cannot be a user id. @publicApi */
+export class InvalidIdError extends UsersAuthError {
+  constructor() {
+    super('Not a valid user id.');
+  }
+}
+
+/** Raised by `UserManager.validatePassword`; `reason` reaches the client. @publicApi */
+export class InvalidPasswordError extends UsersAuthError {
+  constructor(readonly reason: string) {
+    super(`Invalid password: ${reason}`);
+  }
+}

@@ -1,0 +1,15 @@
+import { BadRequestException, ForbiddenException, HttpException, UnauthorizedException } from '@nestjs/common';
+import type { ErrorCode } from '../errors/error-code.enum.js';
+
+/** Error bodies are `{statusCode, detail}`, as fastapi-users clients expect. */
+export function badRequest(detail: ErrorCode | { code: ErrorCode; reason: string }): HttpException {
+  return new BadRequestException({ statusCode: 400, detail });
+}
+
+export function unauthorized(): HttpException {
+  return new UnauthorizedException({ statusCode: 401, detail: 'Unauthorized' });
+}
+
+export function forbidden(): HttpException {
+  return new ForbiddenException({ statusCode: 403, detail: 'Forbidden' });
+}

@@ -1,0 +1,8 @@
+import type { HttpServer } from '@nestjs/common';
+import type { TransportResponse } from '../transport/transport.interface.js';
+
+/** Writes a transport's answer on Express or Fastify alike. */
+export function sendTransportResponse(http: HttpServer, response: unknown, answer: TransportResponse): unknown {
+  for (const [name, value] of Object.entries(answer.headers ?? {})) http.setHeader(response, name, value);
+  return http.reply(response, answer.body, answer.status);
+}

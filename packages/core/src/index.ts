@@ -1,0 +1,38 @@
+export { UsersAuthModule } from './users-auth.module.js';
+export type {
+  UsersAuthModuleExtras,
+  UsersAuthModuleOptions,
+  UsersAuthRoutes,
+} from './interfaces/users-auth-module-options.interface.js';
+export type { AuthenticatedOptions } from './interfaces/authenticated-options.interface.js';
+export type { UserCreateData, UserProtocol } from './interfaces/user.interface.js';
+
+export { AuthenticationBackend, type AuthenticationBackendOptions } from './backend/authentication-backend.js';
+export { JwtAuthentication, type JwtAuthenticationOptions } from './backend/jwt-authentication.js';
+export { getPassportStrategyName } from './backend/backend-passport.strategy.js';
+export { BearerTransport } from './transport/bearer.transport.js';
+export type { TokenCarrier, Transport, TransportResponse } from './transport/transport.interface.js';
+export { JwtStrategy, type JwtStrategyOptions } from './strategy/jwt.strategy.js';
+export type { Strategy, UserLookup } from './strategy/strategy.interface.js';
+
+export { UserManager, type Credentials, type UserCreateInput } from './manager/user-manager.js';
+export { Argon2PasswordHelper, PasswordHelper, type Argon2Parameters } from './manager/password.helper.js';
+export { UserRepository } from './db/user-repository.interface.js';
+
+export { UsersAuthGuard } from './guards/users-auth.guard.js';
+export { Authenticated } from './decorators/authenticated.decorator.js';
+export { CurrentUser } from './decorators/current-user.decorator.js';
+export { Public } from './decorators/public.decorator.js';
+export { InjectBackend, InjectUserManager, InjectUserRepository } from './decorators/inject.decorator.js';
+export { getBackendToken } from './users-auth.providers.js';
+
+export { UserCreateDto } from './dto/register.dto.js';
+export { UserReadDto } from './dto/user-read.dto.js';
+export { addUsersAuthSecurity, setupUsersAuthSwagger, type UsersAuthSwaggerOptions } from './swagger/users-auth-swagger.js';
+
+export { ErrorCode } from './errors/error-code.enum.js';
+export { UsersAuthError } from './errors/users-auth.error.js';
+export { DuplicateBackendNameError, UsersAuthConfigurationError } from './errors/configuration.errors.js';
+export { InvalidIdError, InvalidPasswordError, UserAlreadyExistsError, UserNotExistsError } from './errors/user.errors.js';
+export { StrategyDestroyNotSupportedError, TransportLogoutNotSupportedError } from './errors/not-supported.errors.js';
+export { DEFAULT_AUTH_AUDIENCE } from './users-auth.constants.js';

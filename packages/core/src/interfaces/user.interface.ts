@@ -1,0 +1,17 @@
+/**
+ * The fields nest-users reads and writes on a user. Apps add their own fields freely.
+ * @publicApi
+ */
+export interface UserProtocol<ID = string> {
+  id: ID;
+  /** Stored in canonical form (NFC, lower case); the store keeps it unique. */
+  email: string;
+  hashedPassword: string;
+  isActive: boolean;
+  isSuperuser: boolean;
+  isVerified: boolean;
+}
+
+/** What a new user is created from, after the manager hashed the password. */
+export type UserCreateData<U extends UserProtocol<unknown>> = Partial<Omit<U, 'id'>> &
+  Pick<U, 'email' | 'hashedPassword'>;

@@ -1,0 +1,21 @@
+import type { UserProtocol } from '../interfaces/user.interface.js';
+
+/** What a strategy needs from the user manager to turn a token into a user. */
+export interface UserLookup<U extends UserProtocol<ID>, ID = U['id']> {
+  /** @throws InvalidIdError */
+  parseId(value: unknown): ID;
+  /** @throws UserNotExistsError */
+  get(id: ID): Promise<U>;
+}
+
+/**
+ * What a token is, and how it maps to a user (fastapi-users' Strategy). Returning `null` from `readToken` lets the
+ * next backend try; throwing means the store is unreachable, never "bad token".
+ * @publicApi
+ */
+export interface Strategy<U extends UserProtocol<ID> = UserProtocol<any>, ID = U['id']> {
+  readToken(token: string, users: UserLookup<U, ID>): Promise<U | null>;
+  writeToken(user: U): Promise<string>;
+  /** @throws StrategyDestroyNotSupportedError when tokens cannot be revoked (stateless JWTs). */
+  destroyToken(token: string, user: U): Promise<void>;
+}

@@ -1,0 +1,19 @@
+/** `aud` of access tokens unless a backend says otherwise. */
+export const DEFAULT_AUTH_AUDIENCE = 'nest-users:auth';
+
+/** Metadata written by `@Authenticated()` and read by `UsersAuthGuard`. */
+export const AUTHENTICATED_METADATA = 'users-auth:authenticated';
+/** Metadata written by `@Public()`. */
+export const PUBLIC_METADATA = 'users-auth:public';
+
+/** OpenAPI extensions the decorators leave for `UsersAuthModule.setupSwagger` to turn into security requirements. */
+export const OPENAPI_AUTH_EXTENSION = 'x-users-auth';
+export const OPENAPI_PUBLIC_EXTENSION = 'x-users-auth-public';
+
+/** The validated, ordered list of backends. */
+export const AUTH_BACKENDS = Symbol('nest-users:AuthBackends');
+/** Static settings of one `forRoot` call (routes, global guard). */
+export const USERS_AUTH_SETTINGS = Symbol('nest-users:Settings');
+
+/** Where the guard leaves the backend and token that authenticated a request. */
+export const AUTH_CONTEXT = Symbol('nest-users:AuthContext');

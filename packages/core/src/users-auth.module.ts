@@ -1,0 +1,110 @@
+import { Module, type DynamicModule, type INestApplication, type Provider, type Type } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import type { OpenAPIObject } from '@nestjs/swagger';
+import { createAuthController } from './controllers/auth.controller.factory.js';
+import { createRegisterController } from './controllers/register.controller.factory.js';
+import { createUsersController } from './controllers/users.controller.factory.js';
+import { UsersAuthConfigurationError } from './errors/configuration.errors.js';
+import { UsersAuthGuard } from './guards/users-auth.guard.js';
+import type { UsersAuthModuleExtras, UsersAuthSettings } from './interfaces/users-auth-module-options.interface.js';
+import { PasswordHelper } from './manager/password.helper.js';
+import { UserManager } from './manager/user-manager.js';
+import { setupUsersAuthSwagger, type UsersAuthSwaggerOptions } from './swagger/users-auth-swagger.js';
+import { AUTH_BACKENDS, USERS_AUTH_SETTINGS } from './users-auth.constants.js';
+import {
+  ASYNC_OPTIONS_TYPE,
+  MODULE_OPTIONS_TOKEN,
+  OPTIONS_TYPE,
+  UsersAuthConfigurableModule,
+} from './users-auth.module-definition.js';
+import { assertUniqueNames, createUsersAuthProviders, getBackendToken } from './users-auth.providers.js';
+
+/**
+ * Registration, login per named backend, guards and Swagger security for a Nest app.
+ * @publicApi
+ */
+@Module({})
+export class UsersAuthModule extends UsersAuthConfigurableModule {
+  static override forRoot(options: typeof OPTIONS_TYPE): DynamicModule {
+    const names = (options.backends ?? []).map((backend) => backend.name);
+    return this.complete(super.forRoot(options), options, names);
+  }
+
+  static override forRootAsync(options: typeof ASYNC_OPTIONS_TYPE): DynamicModule {
+    if (!options.backendNames?.length) {
+      throw new UsersAuthConfigurationError(
+        'UsersAuthModule.forRootAsync needs `backendNames` (e.g. ["jwt"]): routes are built before the factory runs.',
+      );
+    }
+    return this.complete(super.forRootAsync(options), options, options.backendNames);
+  }
+
+  /** Builds the Swagger document with every backend's security, serves the UI at `path`, and returns the document. */
+  static setupSwagger(
+    app: INestApplication,
+    config: Omit<OpenAPIObject, 'paths'>,
+    path = 'docs',
+    options?: UsersAuthSwaggerOptions,
+  ): OpenAPIObject {
+    return setupUsersAuthSwagger(app, config, path, options);
+  }
+
+  private static complete(definition: DynamicModule, extras: UsersAuthModuleExtras, backendNames: string[]): DynamicModule {
+    assertUniqueNames(backendNames);
+    const settings = resolveSettings(extras, backendNames);
+    const userManager = extras.userManager ?? UserManager;
+    const managerProviders: Provider[] =
+      userManager === UserManager ? [UserManager] : [userManager, { provide: UserManager, useExisting: userManager }];
+    return {
+      ...definition,
+      global: extras.isGlobal ?? true,
+      imports: definition.imports?.length ? definition.imports : (extras.imports ?? []),
+      controllers: createControllers(settings),
+      providers: [
+        ...(definition.providers ?? []),
+        { provide: USERS_AUTH_SETTINGS, useValue: settings },
+        ...managerProviders,
+        ...createUsersAuthProviders(backendNames),
+        UsersAuthGuard,
+        ...(settings.globalGuard ? [{ provide: APP_GUARD, useExisting: UsersAuthGuard }] : []),
+      ],
+      exports: [
+        MODULE_OPTIONS_TOKEN,
+        USERS_AUTH_SETTINGS,
+        AUTH_BACKENDS,
+        PasswordHelper,
+        UserManager,
+        ...(userManager === UserManager ? [] : [userManager]),
+        UsersAuthGuard,
+        ...backendNames.map(getBackendToken),
+      ],
+    };
+  }
+}
+
+function resolveSettings(extras: UsersAuthModuleExtras, backendNames: string[]): UsersAuthSettings {
+  const routes = extras.routes ?? {};
+  return {
+    backendNames,
+    globalGuard: Boolean(extras.globalGuard),
+    globalRequirements: typeof extras.globalGuard === 'object' ? Object.freeze({ ...extras.globalGuard }) : Object.freeze({}),
+    routes: {
+      authPath: trimSlashes(routes.authPath ?? 'auth'),
+      usersPath: trimSlashes(routes.usersPath ?? 'users'),
+      register: routes.register ?? true,
+      users: routes.users ?? true,
+    },
+  };
+}
+
+function createControllers({ routes, backendNames }: UsersAuthSettings): Type<unknown>[] {
+  return [
+    ...backendNames.map((name) => createAuthController(name, routes.authPath)),
+    ...(routes.register ? [createRegisterController(routes.authPath)] : []),
+    ...(routes.users ? [createUsersController(routes.usersPath)] : []),
+  ];
+}
+
+function trimSlashes(path: string): string {
+  return path.replace(/^\/+|\/+$/g, '');
+}

@@ -1,0 +1,67 @@
+import type { Provider } from '@nestjs/common';
+import type { AuthenticationBackend } from './backend/authentication-backend.js';
+import { registerPassportStrategy } from './backend/backend-passport.strategy.js';
+import { DuplicateBackendNameError, UsersAuthConfigurationError } from './errors/configuration.errors.js';
+import type { UsersAuthModuleOptions } from './interfaces/users-auth-module-options.interface.js';
+import { Argon2PasswordHelper, PasswordHelper } from './manager/password.helper.js';
+import { UserManager } from './manager/user-manager.js';
+import { MODULE_OPTIONS_TOKEN } from './users-auth.module-definition.js';
+import { AUTH_BACKENDS } from './users-auth.constants.js';
+
+/** Injection token of one backend, by name. @publicApi */
+export function getBackendToken(name: string): string {
+  return `nest-users:backend:${name}`;
+}
+
+/** @throws DuplicateBackendNameError */
+export function assertUniqueNames(names: string[]): void {
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (seen.has(name)) throw new DuplicateBackendNameError(name);
+    seen.add(name);
+  }
+}
+
+/** Backends as the factory gave them, checked against the names the routes were built for. */
+export function validateBackends(options: UsersAuthModuleOptions, expectedNames: string[]): AuthenticationBackend[] {
+  const backends = options?.backends;
+  if (!Array.isArray(backends) || backends.length === 0) {
+    throw new UsersAuthConfigurationError('UsersAuthModule needs at least one backend in `backends`.');
+  }
+  const names = backends.map((backend) => backend.name);
+  assertUniqueNames(names);
+  if (names.join('\n') !== expectedNames.join('\n')) {
+    throw new UsersAuthConfigurationError(
+      `UsersAuthModule.forRootAsync: the factory returned backends [${names.join(', ')}] but \`backendNames\` ` +
+        `declares [${expectedNames.join(', ')}]. List the same names, in the same order.`,
+    );
+  }
+  return backends;
+}
+
+export function createUsersAuthProviders(backendNames: string[]): Provider[] {
+  return [
+    {
+      provide: AUTH_BACKENDS,
+      inject: [MODULE_OPTIONS_TOKEN],
+      useFactory: (options: UsersAuthModuleOptions) => validateBackends(options, backendNames),
+    },
+    {
+      provide: PasswordHelper,
+      inject: [MODULE_OPTIONS_TOKEN],
+      useFactory: (options: UsersAuthModuleOptions) => options.passwordHelper ?? new Argon2PasswordHelper(options.argon2),
+    },
+    ...backendNames.flatMap((name, index): Provider[] => [
+      {
+        provide: getBackendToken(name),
+        inject: [AUTH_BACKENDS],
+        useFactory: (backends: AuthenticationBackend[]) => backends[index],
+      },
+      {
+        provide: `${getBackendToken(name)}:passport`,
+        inject: [getBackendToken(name), UserManager],
+        useFactory: registerPassportStrategy,
+      },
+    ]),
+  ];
+}

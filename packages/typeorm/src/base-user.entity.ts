@@ -1,0 +1,38 @@
+import type { UserProtocol } from '@nest-users/core';
+import { Column, PrimaryGeneratedColumn } from 'typeorm';
+
+/**
+ * The columns nest-users needs. Extend it with `@Entity()` and add your own columns; the email column carries the
+ * unique index that keeps emails unique in any case (they are stored in canonical form).
+ * @publicApi
+ */
+export abstract class BaseUserEntity<ID> implements UserProtocol<ID> {
+  abstract id: ID;
+
+  @Column({ type: 'varchar', length: 320, unique: true })
+  email!: string;
+
+  @Column({ type: 'varchar', length: 1024 })
+  hashedPassword!: string;
+
+  @Column({ type: 'boolean', default: true })
+  isActive!: boolean;
+
+  @Column({ type: 'boolean', default: false })
+  isSuperuser!: boolean;
+
+  @Column({ type: 'boolean', default: false })
+  isVerified!: boolean;
+}
+
+/** `BaseUserEntity` with a generated UUID primary key (the default id type). @publicApi */
+export abstract class BaseUserEntityUUID extends BaseUserEntity<string> {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+}
+
+/** `BaseUserEntity` with an auto-increment integer primary key; pair it with an integer `parseId`. @publicApi */
+export abstract class BaseUserEntityInt extends BaseUserEntity<number> {
+  @PrimaryGeneratedColumn('increment')
+  id!: number;
+}
