@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Inject, Post, Req, Res, type Type } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Post, Req, Res, UseGuards, type Type } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { ApiBody, ApiConsumes, ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AuthenticationBackend } from '../backend/authentication-backend.js';
@@ -7,6 +7,7 @@ import { Public } from '../decorators/public.decorator.js';
 import { LoginDto } from '../dto/login.dto.js';
 import { ErrorCode } from '../errors/error-code.enum.js';
 import type { AuthContext } from '../guards/users-auth.guard.js';
+import { AcceptsMediaTypes } from '../http/content-type.guard.js';
 import { badRequest } from '../http/http-errors.js';
 import { sendTransportResponse } from '../http/reply.util.js';
 import { createUsersAuthValidationPipe } from '../http/validation.pipe.js';
@@ -33,6 +34,7 @@ export function createAuthController(backendName: string, authPath: string): Typ
 
     @Post('login')
     @HttpCode(200)
+    @UseGuards(AcceptsMediaTypes('form', 'json'))
     @ApiOperation({ operationId: `auth:${backendName}.login`, summary: `Log in (${backendName})` })
     @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
     @ApiBody({ type: LoginDto })

@@ -1,10 +1,11 @@
-import { Body, Controller, HttpCode, Inject, Post, Req, type Type } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Post, Req, UseGuards, type Type } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '../decorators/public.decorator.js';
 import { UserCreateDto } from '../dto/register.dto.js';
 import { toUserRead, UserReadDto } from '../dto/user-read.dto.js';
 import { ErrorCode } from '../errors/error-code.enum.js';
 import { InvalidPasswordError, UserAlreadyExistsError } from '../errors/user.errors.js';
+import { AcceptsMediaTypes } from '../http/content-type.guard.js';
 import { badRequest } from '../http/http-errors.js';
 import { createUsersAuthValidationPipe } from '../http/validation.pipe.js';
 import type { UserProtocol } from '../interfaces/user.interface.js';
@@ -21,6 +22,7 @@ export function createRegisterController(authPath: string): Type<unknown> {
 
     @Post('register')
     @HttpCode(201)
+    @UseGuards(AcceptsMediaTypes('json'))
     @ApiOperation({ operationId: 'register:register', summary: 'Register a user' })
     @ApiCreatedResponse({ type: UserReadDto })
     @ApiErrorCodes([

@@ -84,6 +84,7 @@ export function addUsersAuthSecurity(app: INestApplication, document: OpenAPIObj
     if (extension?.public || (!extension && !settings.globalGuard)) continue;
     const names = extension?.backends ?? settings.globalRequirements.backends ?? allNames;
     operation.security = names.map((name) => ({ [name]: [] }));
+    operation.responses['401'] ??= { description: 'Missing, invalid or expired token, or inactive user.' };
   }
   return document;
 }
