@@ -1,5 +1,7 @@
 export { UsersAuthModule } from './users-auth.module.js';
 export type {
+  PurposeTokenOptions,
+  UsersAuthDtos,
   UsersAuthModuleExtras,
   UsersAuthModuleOptions,
   UsersAuthRoutes,
@@ -15,7 +17,14 @@ export type { TokenCarrier, Transport, TransportResponse } from './transport/tra
 export { JwtStrategy, type JwtStrategyOptions } from './strategy/jwt.strategy.js';
 export type { Strategy, UserLookup } from './strategy/strategy.interface.js';
 
-export { UserManager, type Credentials, type UserCreateInput } from './manager/user-manager.js';
+export {
+  UserManager,
+  type Credentials,
+  type ManagerCallOptions,
+  type UserCreateInput,
+  type UserUpdateInput,
+} from './manager/user-manager.js';
+export { BackgroundTasks } from './manager/background-tasks.js';
 export { Argon2PasswordHelper, PasswordHelper, type Argon2Parameters } from './manager/password.helper.js';
 export { UserRepository } from './db/user-repository.interface.js';
 
@@ -28,11 +37,21 @@ export { getBackendToken } from './users-auth.providers.js';
 
 export { UserCreateDto } from './dto/register.dto.js';
 export { UserReadDto } from './dto/user-read.dto.js';
+export { UserAdminUpdateDto, UserUpdateDto } from './dto/user-update.dto.js';
 export { addUsersAuthSecurity, setupUsersAuthSwagger, type UsersAuthSwaggerOptions } from './swagger/users-auth-swagger.js';
 
 export { ErrorCode } from './errors/error-code.enum.js';
 export { UsersAuthError } from './errors/users-auth.error.js';
 export { DuplicateBackendNameError, UsersAuthConfigurationError } from './errors/configuration.errors.js';
-export { InvalidIdError, InvalidPasswordError, UserAlreadyExistsError, UserNotExistsError } from './errors/user.errors.js';
+export {
+  InvalidIdError,
+  InvalidPasswordError,
+  InvalidResetPasswordTokenError,
+  InvalidVerifyTokenError,
+  UserAlreadyExistsError,
+  UserAlreadyVerifiedError,
+  UserInactiveError,
+  UserNotExistsError,
+} from './errors/user.errors.js';
 export { StrategyDestroyNotSupportedError, TransportLogoutNotSupportedError } from './errors/not-supported.errors.js';
 export { DEFAULT_AUTH_AUDIENCE } from './users-auth.constants.js';

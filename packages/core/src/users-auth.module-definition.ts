@@ -10,7 +10,15 @@ export const {
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createUsersAuthOptions')
   .setExtras<UsersAuthModuleExtras>(
-    { isGlobal: true, imports: [], userManager: undefined, globalGuard: false, routes: undefined, backendNames: undefined },
+    {
+      isGlobal: true,
+      imports: [],
+      userManager: undefined,
+      globalGuard: false,
+      routes: undefined,
+      dto: undefined,
+      backendNames: undefined,
+    },
     (definition) => definition,
   )
   .build();

@@ -3,11 +3,18 @@ import { APP_GUARD } from '@nestjs/core';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { createAuthController } from './controllers/auth.controller.factory.js';
 import { createRegisterController } from './controllers/register.controller.factory.js';
+import { createResetPasswordController } from './controllers/reset-password.controller.factory.js';
 import { createUsersController } from './controllers/users.controller.factory.js';
+import { createVerifyController } from './controllers/verify.controller.factory.js';
+import { UserCreateDto } from './dto/register.dto.js';
+import { UserReadDto } from './dto/user-read.dto.js';
+import { UserAdminUpdateDto, UserUpdateDto } from './dto/user-update.dto.js';
 import { UsersAuthConfigurationError } from './errors/configuration.errors.js';
 import { UsersAuthGuard } from './guards/users-auth.guard.js';
 import type { UsersAuthModuleExtras, UsersAuthSettings } from './interfaces/users-auth-module-options.interface.js';
+import { BackgroundTasks } from './manager/background-tasks.js';
 import { PasswordHelper } from './manager/password.helper.js';
+import { UserTokens } from './manager/user-tokens.js';
 import { UserManager } from './manager/user-manager.js';
 import { setupUsersAuthSwagger, type UsersAuthSwaggerOptions } from './swagger/users-auth-swagger.js';
 import { AUTH_BACKENDS, USERS_AUTH_SETTINGS } from './users-auth.constants.js';
@@ -65,6 +72,7 @@ export class UsersAuthModule extends UsersAuthConfigurableModule {
         { provide: USERS_AUTH_SETTINGS, useValue: settings },
         ...managerProviders,
         ...createUsersAuthProviders(backendNames),
+        BackgroundTasks,
         UsersAuthGuard,
         ...(settings.globalGuard ? [{ provide: APP_GUARD, useExisting: UsersAuthGuard }] : []),
       ],
@@ -73,6 +81,8 @@ export class UsersAuthModule extends UsersAuthConfigurableModule {
         USERS_AUTH_SETTINGS,
         AUTH_BACKENDS,
         PasswordHelper,
+        UserTokens,
+        BackgroundTasks,
         UserManager,
         ...(userManager === UserManager ? [] : [userManager]),
         UsersAuthGuard,
@@ -84,24 +94,39 @@ export class UsersAuthModule extends UsersAuthConfigurableModule {
 
 function resolveSettings(extras: UsersAuthModuleExtras, backendNames: string[]): UsersAuthSettings {
   const routes = extras.routes ?? {};
+  const authPath = trimSlashes(routes.authPath ?? 'auth');
   return {
     backendNames,
     globalGuard: Boolean(extras.globalGuard),
     globalRequirements: typeof extras.globalGuard === 'object' ? Object.freeze({ ...extras.globalGuard }) : Object.freeze({}),
     routes: {
-      authPath: trimSlashes(routes.authPath ?? 'auth'),
+      authPath,
+      registerPath: trimSlashes(routes.registerPath ?? authPath),
+      verifyPath: trimSlashes(routes.verifyPath ?? authPath),
+      resetPasswordPath: trimSlashes(routes.resetPasswordPath ?? authPath),
       usersPath: trimSlashes(routes.usersPath ?? 'users'),
       register: routes.register ?? true,
+      verify: routes.verify ?? true,
+      resetPassword: routes.resetPassword ?? true,
       users: routes.users ?? true,
+    },
+    dto: {
+      create: extras.dto?.create ?? UserCreateDto,
+      update: extras.dto?.update ?? UserUpdateDto,
+      adminUpdate: extras.dto?.adminUpdate ?? UserAdminUpdateDto,
+      read: extras.dto?.read ?? UserReadDto,
     },
   };
 }
 
-function createControllers({ routes, backendNames }: UsersAuthSettings): Type<unknown>[] {
+function createControllers(settings: UsersAuthSettings): Type<unknown>[] {
+  const { routes, backendNames } = settings;
   return [
     ...backendNames.map((name) => createAuthController(name, routes.authPath)),
-    ...(routes.register ? [createRegisterController(routes.authPath)] : []),
-    ...(routes.users ? [createUsersController(routes.usersPath)] : []),
+    ...(routes.register ? [createRegisterController(settings)] : []),
+    ...(routes.verify ? [createVerifyController(settings)] : []),
+    ...(routes.resetPassword ? [createResetPasswordController(settings)] : []),
+    ...(routes.users ? [createUsersController(settings)] : []),
   ];
 }
 

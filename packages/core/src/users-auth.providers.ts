@@ -5,6 +5,7 @@ import { DuplicateBackendNameError, UsersAuthConfigurationError } from './errors
 import type { UsersAuthModuleOptions } from './interfaces/users-auth-module-options.interface.js';
 import { Argon2PasswordHelper, PasswordHelper } from './manager/password.helper.js';
 import { UserManager } from './manager/user-manager.js';
+import { UserTokens } from './manager/user-tokens.js';
 import { MODULE_OPTIONS_TOKEN } from './users-auth.module-definition.js';
 import { AUTH_BACKENDS } from './users-auth.constants.js';
 
@@ -45,6 +46,11 @@ export function createUsersAuthProviders(backendNames: string[]): Provider[] {
       provide: AUTH_BACKENDS,
       inject: [MODULE_OPTIONS_TOKEN],
       useFactory: (options: UsersAuthModuleOptions) => validateBackends(options, backendNames),
+    },
+    {
+      provide: UserTokens,
+      inject: [AUTH_BACKENDS, MODULE_OPTIONS_TOKEN],
+      useFactory: (_validated: AuthenticationBackend[], options: UsersAuthModuleOptions) => new UserTokens(options),
     },
     {
       provide: PasswordHelper,

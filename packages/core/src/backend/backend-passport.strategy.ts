@@ -37,7 +37,7 @@ function createPassportJwtStrategy<U extends UserProtocol<ID>, ID>(
   const options: StrategyOptionsWithoutRequest = {
     jwtFromRequest: (request) => {
       const token = backend.transport.extractToken(request);
-      return token && jwt.hasUnderstoodHeader(token) ? token : null;
+      return token && jwt.isWellFormed(token) ? token : null;
     },
     // A KeyObject, not a string: see createHmacKey. The typings only admit string | Buffer.
     secretOrKey: jwt.key as unknown as string,
@@ -47,7 +47,8 @@ function createPassportJwtStrategy<U extends UserProtocol<ID>, ID>(
     ignoreExpiration: false,
   };
   return new PassportJwtStrategy(options, (payload: object, done: (error: unknown, user?: unknown) => void) => {
-    jwt.userFromPayload(payload, users).then((user) => done(null, user ?? false), done);
+    // Same rule as UsersAuthGuard's default: an inactive user is no user.
+    jwt.userFromPayload(payload, users).then((user) => done(null, user?.isActive ? user : false), done);
   });
 }
 
@@ -64,7 +65,7 @@ class TokenPassportStrategy<U extends UserProtocol<ID>, ID> extends passport.Str
     const token = this.backend.transport.extractToken(request as never);
     if (!token) return this.fail(401);
     this.backend.strategy.readToken(token, this.users).then(
-      (user) => (user ? this.success(user) : this.fail(401)),
+      (user) => (user?.isActive ? this.success(user) : this.fail(401)),
       (error) => this.error(error),
     );
   }

@@ -13,6 +13,11 @@ export interface UserRepository<U extends UserProtocol<ID>, ID = U['id']> {
   create(data: UserCreateData<U>): Promise<U>;
   /** @throws UserAlreadyExistsError when `data.email` is taken by another user. */
   update(user: U, data: Partial<U>): Promise<U>;
+  /**
+   * Applies `data` only if the stored row still matches `expected` (one atomic compare-and-set), and returns the
+   * updated user, or `null` when another write got there first. Makes reset tokens single-use under concurrency.
+   */
+  updateIf(user: U, expected: Partial<U>, data: Partial<U>): Promise<U | null>;
   delete(user: U): Promise<void>;
 }
 

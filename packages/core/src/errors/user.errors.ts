@@ -27,3 +27,31 @@ export class InvalidPasswordError extends UsersAuthError {
     super(`Invalid password: ${reason}`);
   }
 }
+
+/** @publicApi */
+export class UserInactiveError extends UsersAuthError {
+  constructor() {
+    super('The user is inactive.');
+  }
+}
+
+/** @publicApi */
+export class UserAlreadyVerifiedError extends UsersAuthError {
+  constructor() {
+    super('The user is already verified.');
+  }
+}
+
+/** A verification token that is malformed, expired, of another purpose, or no longer matches the user. @publicApi */
+export class InvalidVerifyTokenError extends UsersAuthError {
+  constructor() {
+    super('Invalid verification token.');
+  }
+}
+
+/** A reset token that is malformed, expired, of another purpose, or already used. @publicApi */
+export class InvalidResetPasswordTokenError extends UsersAuthError {
+  constructor() {
+    super('Invalid reset password token.');
+  }
+}

@@ -2,6 +2,7 @@ import {
   UnprocessableEntityException,
   ValidationPipe,
   type ArgumentMetadata,
+  type Type,
   type ValidationError,
 } from '@nestjs/common';
 
@@ -46,8 +47,9 @@ function depthOf(value: unknown): number {
  * and values are never echoed back.
  */
 class UsersAuthValidationPipe extends ValidationPipe {
-  constructor() {
+  constructor(expectedType?: Type<unknown>) {
     super({
+      expectedType,
       whitelist: true,
       forbidUnknownValues: true,
       stopAtFirstError: true,
@@ -68,6 +70,7 @@ class UsersAuthValidationPipe extends ValidationPipe {
   }
 }
 
-export function createUsersAuthValidationPipe(): ValidationPipe {
-  return new UsersAuthValidationPipe();
+/** `expectedType` validates against the app's own DTO when it replaced ours (custom user fields). */
+export function createUsersAuthValidationPipe(expectedType?: Type<unknown>): ValidationPipe {
+  return new UsersAuthValidationPipe(expectedType);
 }

@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import type { DynamicModule, ForwardReference, Type } from '@nestjs/common';
 import type { AuthenticationBackend } from '../backend/authentication-backend.js';
 import type { Argon2Parameters, PasswordHelper } from '../manager/password.helper.js';
@@ -17,6 +18,40 @@ export interface UsersAuthModuleOptions {
   argon2?: Argon2Parameters;
   /** Replaces the argon2id password helper entirely. @default Argon2PasswordHelper */
   passwordHelper?: PasswordHelper;
+  /** Email-verification tokens (`aud` `nest-users:verify`). @default a key derived from the first JWT backend's, 1 h */
+  verifyToken?: PurposeTokenOptions;
+  /** Reset-password tokens (`aud` `nest-users:reset`). @default a key derived from the first JWT backend's, 1 h */
+  resetPasswordToken?: PurposeTokenOptions;
+  /** `PATCH /users/me` changes the password only with the right `currentPassword`. @default true */
+  requireCurrentPassword?: boolean;
+}
+
+/**
+ * A single-purpose token (verification or password reset).
+ * @publicApi
+ */
+export interface PurposeTokenOptions {
+  /** Its own HMAC secret (≥ 32 bytes). @default derived (HKDF) from the first JWT backend's secret */
+  secret?: string | Buffer | KeyObject;
+  /** Lifetime in seconds. @default 3600 */
+  lifetimeSeconds?: number;
+  /** Its `aud`. @default 'nest-users:verify' or 'nest-users:reset' */
+  audience?: string;
+}
+
+/**
+ * Your own DTOs, for custom user fields: validated by the routes and shown in Swagger.
+ * @publicApi
+ */
+export interface UsersAuthDtos {
+  /** Body of `POST /auth/register`. @default UserCreateDto */
+  create?: Type<object>;
+  /** Body of `PATCH /users/me`. @default UserUpdateDto */
+  update?: Type<object>;
+  /** Body of `PATCH /users/{id}` (superusers; may set the flags). @default UserAdminUpdateDto */
+  adminUpdate?: Type<object>;
+  /** The user as answered (documentation only: every field but the password hash is sent). @default UserReadDto */
+  read?: Type<object>;
 }
 
 /**
@@ -24,13 +59,23 @@ export interface UsersAuthModuleOptions {
  * @publicApi
  */
 export interface UsersAuthRoutes {
-  /** Prefix of login, logout and register. @default 'auth' */
+  /** Prefix of login and logout (`<authPath>/<backend>/login`). @default 'auth' */
   authPath?: string;
-  /** Prefix of the users routes. @default 'users' */
+  /** Prefix of `register`. @default the authPath */
+  registerPath?: string;
+  /** Prefix of `request-verify-token` and `verify`. @default the authPath */
+  verifyPath?: string;
+  /** Prefix of `forgot-password` and `reset-password`. @default the authPath */
+  resetPasswordPath?: string;
+  /** Prefix of the users routes (`me`, `{id}`). @default 'users' */
   usersPath?: string;
   /** Mount `POST /auth/register`. @default true */
   register?: boolean;
-  /** Mount `GET /users/me`. @default true */
+  /** Mount `POST /auth/request-verify-token` and `POST /auth/verify`. @default true */
+  verify?: boolean;
+  /** Mount `POST /auth/forgot-password` and `POST /auth/reset-password`. @default true */
+  resetPassword?: boolean;
+  /** Mount `GET/PATCH /users/me` and the superuser routes `GET/PATCH/DELETE /users/{id}`. @default true */
   users?: boolean;
 }
 
@@ -49,6 +94,8 @@ export interface UsersAuthModuleExtras {
   globalGuard?: boolean | AuthenticatedOptions;
   /** Route paths and switches. */
   routes?: UsersAuthRoutes;
+  /** Your DTOs for custom user fields. */
+  dto?: UsersAuthDtos;
   /** `forRootAsync` only: the backend names the factory will return, in order (routes need them up front). */
   backendNames?: string[];
 }
@@ -58,5 +105,6 @@ export interface UsersAuthSettings {
   globalGuard: boolean;
   globalRequirements: AuthenticatedOptions;
   routes: Required<UsersAuthRoutes>;
+  dto: Required<UsersAuthDtos>;
   backendNames: string[];
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hash, parseOptions, verify, type Options } from '@node-rs/argon2';
+import { verify as verifyBcrypt } from '@node-rs/bcrypt';
 
 /**
  * Hashes and checks passwords. Swap it through the module's `passwordHelper` option.
@@ -7,7 +8,7 @@ import { hash, parseOptions, verify, type Options } from '@node-rs/argon2';
  */
 export interface PasswordHelper {
   hash(password: string): Promise<string>;
-  /** Checks `password`; `updatedHash` is set when the stored hash should be replaced (weaker parameters). */
+  /** Checks `password`; `updatedHash` is set when the stored hash should be replaced (legacy or weaker). */
   verifyAndUpdate(password: string, storedHash: string): Promise<{ verified: boolean; updatedHash?: string }>;
   /** Spends the time of one verification, so unknown emails answer as slowly as wrong passwords. */
   verifyDummy(password: string): Promise<void>;
@@ -30,9 +31,13 @@ export interface Argon2Parameters {
 
 // The ambient const enum of @node-rs/argon2 cannot be read under isolatedModules.
 const ARGON2ID = 2 as unknown as NonNullable<Options['algorithm']>;
+const BCRYPT = /^\$2[abxy]\$\d\d\$/;
+/** bcrypt ignores input past 72 bytes; longer passwords must fail, not match on a prefix. */
+const BCRYPT_MAX_BYTES = 72;
 
 /**
- * argon2id through `@node-rs/argon2`: prebuilt, and it hashes on the libuv pool, off the event loop.
+ * argon2id through `@node-rs/argon2`: prebuilt, and it hashes on the libuv pool, off the event loop. Legacy bcrypt
+ * hashes (e.g. from a fastapi-users database) still verify and are replaced by argon2id on the next login.
  * @publicApi
  */
 export class Argon2PasswordHelper implements PasswordHelper {
@@ -53,15 +58,9 @@ export class Argon2PasswordHelper implements PasswordHelper {
   }
 
   async verifyAndUpdate(password: string, storedHash: string) {
-    if (!storedHash.startsWith('$argon2')) return { verified: false };
-    let verified: boolean;
-    try {
-      verified = await verify(storedHash, password);
-    } catch {
-      return { verified: false };
-    }
-    if (!verified) return { verified };
-    return this.isOutdated(storedHash) ? { verified, updatedHash: await this.hash(password) } : { verified };
+    const verified = await this.verify(password, storedHash);
+    if (!verified || !this.isOutdated(storedHash)) return { verified };
+    return { verified, updatedHash: await this.hash(password) };
   }
 
   async verifyDummy(password: string): Promise<void> {
@@ -73,10 +72,22 @@ export class Argon2PasswordHelper implements PasswordHelper {
     return randomBytes(32).toString('base64url');
   }
 
+  private async verify(password: string, storedHash: string): Promise<boolean> {
+    try {
+      if (storedHash.startsWith('$argon2')) return await verify(storedHash, password);
+      if (BCRYPT.test(storedHash)) {
+        return Buffer.byteLength(password) <= BCRYPT_MAX_BYTES && (await verifyBcrypt(password, storedHash));
+      }
+    } catch {
+      // A malformed stored hash verifies nothing.
+    }
+    return false;
+  }
+
   private isOutdated(storedHash: string): boolean {
+    if (!storedHash.startsWith('$argon2id$')) return true;
     const stored = parseOptions(storedHash);
     return (
-      !storedHash.startsWith('$argon2id$') ||
       stored.memoryCost < this.options.memoryCost! ||
       stored.timeCost < this.options.timeCost! ||
       stored.parallelism !== this.options.parallelism

@@ -1,12 +1,27 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { UserRepository } from '../db/user-repository.interface.js';
-import { InvalidIdError, InvalidPasswordError, UserAlreadyExistsError, UserNotExistsError } from '../errors/user.errors.js';
+import {
+  InvalidIdError,
+  InvalidPasswordError,
+  InvalidResetPasswordTokenError,
+  InvalidVerifyTokenError,
+  UserAlreadyExistsError,
+  UserAlreadyVerifiedError,
+  UserInactiveError,
+  UserNotExistsError,
+} from '../errors/user.errors.js';
 import type { UserCreateData, UserProtocol } from '../interfaces/user.interface.js';
+import type { UsersAuthModuleOptions } from '../interfaces/users-auth-module-options.interface.js';
 import type { UserLookup } from '../strategy/strategy.interface.js';
+import { MODULE_OPTIONS_TOKEN } from '../users-auth.module-definition.js';
 import { PasswordHelper } from './password.helper.js';
+import { UserTokens } from './user-tokens.js';
 
 /** Fields a client can never set on itself (register, `PATCH /users/me`). */
 export const PROTECTED_USER_FIELDS = ['id', 'isActive', 'isSuperuser', 'isVerified', 'hashedPassword'] as const;
+
+/** Keys that could reach an object's prototype if an adapter copied the fields with `Object.assign`. */
+const PROTOTYPE_KEYS = ['__proto__', 'constructor', 'prototype'];
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 
@@ -17,66 +32,114 @@ export interface UserCreateInput {
   [field: string]: unknown;
 }
 
+/** A partial update; `password` is hashed, `currentPassword` is checked and never stored. @publicApi */
+export interface UserUpdateInput {
+  email?: string;
+  password?: string;
+  currentPassword?: string;
+  [field: string]: unknown;
+}
+
 /** @publicApi */
 export interface Credentials {
   username: string;
   password: string;
 }
 
+/** How a call is made: `safe` (the default) drops privileged fields; `request` reaches the hooks. @publicApi */
+export interface ManagerCallOptions {
+  safe?: boolean;
+  request?: unknown;
+}
+
 /**
- * All the rules of the user lifecycle, free of HTTP. Subclass it to add hooks or a password policy and pass the
- * subclass as `userManager`; its constructor is yours (dependencies of the base class are property-injected).
+ * All the rules of the user lifecycle, free of HTTP (fastapi-users' BaseUserManager). Subclass it to add hooks, a
+ * password policy or another id type, and pass the subclass as `userManager`: the base class's own dependencies are
+ * property-injected, so your constructor can inject whatever you need (a mailer, a config service…).
  * @publicApi
  */
 @Injectable()
 export class UserManager<U extends UserProtocol<ID> = UserProtocol<any>, ID = any> implements UserLookup<U, ID> {
   @Inject(UserRepository) protected readonly users!: UserRepository<U, ID>;
   @Inject(PasswordHelper) protected readonly passwordHelper!: PasswordHelper;
+  @Inject(UserTokens) protected readonly tokens!: UserTokens;
+  @Inject(MODULE_OPTIONS_TOKEN) protected readonly options!: UsersAuthModuleOptions;
 
   /** Shortest accepted password, in Unicode code points (NIST SP 800-63B). */
   protected readonly minPasswordLength: number = 8;
   /** Longest accepted password, in code points: bounds hashing work per request. */
   protected readonly maxPasswordLength: number = 1024;
 
-  /** Turns a client-supplied id into an `ID`; the default accepts UUID strings. @throws InvalidIdError */
+  /** Turns a client-supplied id into an `ID`; the default accepts UUID strings. Override for integer ids. @throws InvalidIdError */
   parseId(value: unknown): ID {
     if (typeof value === 'string' && UUID.test(value)) return value.toLowerCase() as ID;
     throw new InvalidIdError();
   }
 
+  /** @throws UserNotExistsError */
   async get(id: ID): Promise<U> {
     const user = await this.users.get(id);
     if (!user) throw new UserNotExistsError();
     return user;
   }
 
+  /** @throws UserNotExistsError */
   async getByEmail(email: string): Promise<U> {
     const user = await this.users.getByEmail(email);
     if (!user) throw new UserNotExistsError();
     return user;
   }
 
-  /**
-   * Registers a user. With `safe` (the default, used by `POST /auth/register`) the protected fields are dropped.
-   * @throws InvalidPasswordError | UserAlreadyExistsError
-   */
-  async create(input: UserCreateInput, options: { safe?: boolean; request?: unknown } = {}): Promise<U> {
+  /** Registers a user. @throws InvalidPasswordError | UserAlreadyExistsError */
+  async create(input: UserCreateInput, { safe = true, request }: ManagerCallOptions = {}): Promise<U> {
     const { password, email, ...fields } = input;
     await this.validatePassword(password, input);
     if (await this.users.getByEmail(email)) throw new UserAlreadyExistsError();
-    const data = (options.safe ?? true) ? omitProtected(fields) : omit(fields, ['id', 'hashedPassword']);
     const user = await this.users.create({
-      ...data,
+      ...this.writableFields(fields, safe),
       email,
       hashedPassword: await this.passwordHelper.hash(password),
     } as UserCreateData<U>);
-    await this.onAfterRegister(user, options.request);
+    await this.onAfterRegister(user, request);
     return user;
   }
 
   /**
+   * Updates a user. A new email must be free and resets `isVerified`; a new password is validated and hashed, and in
+   * safe mode needs the right `currentPassword` (unless `requireCurrentPassword: false`). Changing the password ends
+   * the user's other tokens (see `JwtStrategy`).
+   * @throws UserAlreadyExistsError | InvalidPasswordError
+   */
+  async update(user: U, input: UserUpdateInput, { safe = true, request }: ManagerCallOptions = {}): Promise<U> {
+    const { password, currentPassword, ...fields } = input;
+    const changes = this.writableFields(fields, safe) as Partial<U> & Record<string, unknown>;
+    if (changes.email !== undefined) {
+      const owner = await this.users.getByEmail(changes.email);
+      if (owner && String(owner.id) !== String(user.id)) throw new UserAlreadyExistsError();
+      // A new address is unverified; the same address in another case is not a change.
+      if (!owner) changes.isVerified ??= false as U['isVerified'];
+    }
+    if (password !== undefined) {
+      if (safe && (this.options.requireCurrentPassword ?? true)) await this.checkCurrentPassword(user, currentPassword);
+      await this.validatePassword(password, user);
+      changes.hashedPassword = await this.passwordHelper.hash(password);
+    }
+    const updated = await this.users.update(user, changes);
+    const { hashedPassword: _hidden, ...reported } = changes;
+    await this.onAfterUpdate(updated, password === undefined ? reported : { ...reported, password: true }, request);
+    return updated;
+  }
+
+  /** Deletes a user between the two delete hooks. */
+  async delete(user: U, { request }: ManagerCallOptions = {}): Promise<void> {
+    await this.onBeforeDelete(user, request);
+    await this.users.delete(user);
+    await this.onAfterDelete(user, request);
+  }
+
+  /**
    * The user these credentials belong to, or `null`. Unknown emails cost one dummy verification, so timing does
-   * not reveal which emails exist; an outdated hash is replaced on success.
+   * not reveal which emails exist; an outdated hash (bcrypt, weaker argon2) is replaced on success.
    */
   async authenticate(credentials: Credentials): Promise<U | null> {
     const user = await this.users.getByEmail(credentials.username);
@@ -84,17 +147,67 @@ export class UserManager<U extends UserProtocol<ID> = UserProtocol<any>, ID = an
       await this.passwordHelper.verifyDummy(credentials.password);
       return null;
     }
-    const { verified, updatedHash } = await this.passwordHelper.verifyAndUpdate(
-      credentials.password,
-      user.hashedPassword,
-    );
+    const { verified, updatedHash } = await this.passwordHelper.verifyAndUpdate(credentials.password, user.hashedPassword);
     if (!verified) return null;
-    return updatedHash ? this.users.update(user, { hashedPassword: updatedHash } as Partial<U>) : user;
+    if (!updatedHash) return user;
+    // Only if the password did not change meanwhile: a rehash must never undo a reset.
+    return (await this.users.updateIf(user, { hashedPassword: user.hashedPassword } as Partial<U>, { hashedPassword: updatedHash } as Partial<U>)) ?? user;
+  }
+
+  /** Sends (through `onAfterRequestVerify`) a verification token. @throws UserInactiveError | UserAlreadyVerifiedError */
+  async requestVerify(user: U, { request }: ManagerCallOptions = {}): Promise<void> {
+    if (!user.isActive) throw new UserInactiveError();
+    if (user.isVerified) throw new UserAlreadyVerifiedError();
+    await this.onAfterRequestVerify(user, this.tokens.createVerifyToken(user), request);
+  }
+
+  /** Marks the token's user verified. @throws InvalidVerifyTokenError | UserAlreadyVerifiedError */
+  async verify(token: string, { request }: ManagerCallOptions = {}): Promise<U> {
+    const claims = this.tokens.readVerifyToken(token);
+    if (!claims) throw new InvalidVerifyTokenError();
+    // Looked up by the email in the token: after an email change the token no longer finds its user.
+    const user = await this.users.getByEmail(claims.email);
+    if (!user || user.email !== claims.email || !this.sameId(claims.sub, user.id)) throw new InvalidVerifyTokenError();
+    if (user.isVerified) throw new UserAlreadyVerifiedError();
+    const verified = await this.users.update(user, { isVerified: true } as Partial<U>);
+    await this.onAfterVerify(verified, request);
+    return verified;
+  }
+
+  /** Issues a reset token to an active user (through `onAfterForgotPassword`); unknown emails do nothing. */
+  async forgotPassword(email: string, { request }: ManagerCallOptions = {}): Promise<void> {
+    const user = await this.users.getByEmail(email);
+    if (!user || !user.isActive) return;
+    await this.onAfterForgotPassword(user, this.tokens.createResetToken(user), request);
   }
 
   /**
-   * The password policy. The default asks for 8 to 1024 characters and nothing else (no composition rules, no
-   * trimming). Override it, calling `super`, and throw `InvalidPasswordError(reason)` to refuse.
+   * Sets a new password from a reset token. The token works once: it fingerprints the password it was issued for,
+   * and the write is a compare-and-set, so of concurrent uses exactly one wins.
+   * @throws InvalidResetPasswordTokenError | InvalidPasswordError
+   */
+  async resetPassword(token: string, password: string, { request }: ManagerCallOptions = {}): Promise<U> {
+    const claims = this.tokens.readResetToken(token);
+    if (!claims) throw new InvalidResetPasswordTokenError();
+    const user = await this.findById(claims.sub);
+    if (!user || !user.isActive || !this.tokens.resetTokenMatches(claims.pfp, user)) {
+      throw new InvalidResetPasswordTokenError();
+    }
+    await this.validatePassword(password, user);
+    const updated = await this.users.updateIf(
+      user,
+      { hashedPassword: user.hashedPassword } as Partial<U>,
+      { hashedPassword: await this.passwordHelper.hash(password) } as Partial<U>,
+    );
+    if (!updated) throw new InvalidResetPasswordTokenError();
+    await this.onAfterResetPassword(updated, request);
+    return updated;
+  }
+
+  /**
+   * The password policy: 8 to 1024 characters and nothing else (no composition rules, no trimming). Override it
+   * (sync or async; call `super` to keep the length rule) and throw `InvalidPasswordError(reason)` to refuse: the
+   * reason reaches the client.
    */
   async validatePassword(password: string, _user: UserCreateInput | U): Promise<void> {
     const length = [...password].length;
@@ -108,15 +221,51 @@ export class UserManager<U extends UserProtocol<ID> = UserProtocol<any>, ID = an
 
   /** Called after a user registered. */
   async onAfterRegister(_user: U, _request?: unknown): Promise<void> {}
-
-  /** Called after a successful login, with the transport's response about to be sent. */
+  /** Called after a successful login, with the transport's answer about to be sent. */
   async onAfterLogin(_user: U, _request?: unknown, _response?: unknown): Promise<void> {}
-}
+  /** Called after an update, with the changed fields (`password: true` when the password changed). */
+  async onAfterUpdate(_user: U, _changes: Record<string, unknown>, _request?: unknown): Promise<void> {}
+  /** Called with a fresh verification token: send it to `user.email`. */
+  async onAfterRequestVerify(_user: U, _token: string, _request?: unknown): Promise<void> {}
+  /** Called after a user verified their email. */
+  async onAfterVerify(_user: U, _request?: unknown): Promise<void> {}
+  /** Called with a fresh reset token: send it to `user.email` (the stored address, never the one typed). */
+  async onAfterForgotPassword(_user: U, _token: string, _request?: unknown): Promise<void> {}
+  /** Called after a password reset. */
+  async onAfterResetPassword(_user: U, _request?: unknown): Promise<void> {}
+  /** Called before a user is deleted. */
+  async onBeforeDelete(_user: U, _request?: unknown): Promise<void> {}
+  /** Called after a user was deleted. */
+  async onAfterDelete(_user: U, _request?: unknown): Promise<void> {}
 
-function omit<T extends object>(value: T, keys: readonly string[]): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([key]) => !keys.includes(key))) as Partial<T>;
-}
+  /** The user with this client-supplied id, or `null` for a malformed or unknown id. */
+  async findById(value: unknown): Promise<U | null> {
+    try {
+      return await this.users.get(this.parseId(value));
+    } catch (error) {
+      if (error instanceof InvalidIdError) return null;
+      throw error;
+    }
+  }
 
-function omitProtected<T extends object>(value: T): Partial<T> {
-  return omit(value, PROTECTED_USER_FIELDS);
+  private sameId(claim: string, id: ID): boolean {
+    try {
+      return String(this.parseId(claim)) === String(id);
+    } catch {
+      return false;
+    }
+  }
+
+  private async checkCurrentPassword(user: U, currentPassword: string | undefined): Promise<void> {
+    const { verified } =
+      typeof currentPassword === 'string'
+        ? await this.passwordHelper.verifyAndUpdate(currentPassword, user.hashedPassword)
+        : { verified: false };
+    if (!verified) throw new InvalidPasswordError('The current password is missing or wrong');
+  }
+
+  private writableFields(fields: Record<string, unknown>, safe: boolean): Record<string, unknown> {
+    const hidden: readonly string[] = [...(safe ? PROTECTED_USER_FIELDS : ['id', 'hashedPassword']), ...PROTOTYPE_KEYS];
+    return Object.fromEntries(Object.entries(fields).filter(([key, value]) => !hidden.includes(key) && value !== undefined));
+  }
 }

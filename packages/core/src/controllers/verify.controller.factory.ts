@@ -1,0 +1,60 @@
+import { Body, Controller, HttpCode, Inject, Post, Req, UseGuards, type Type } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Public } from '../decorators/public.decorator.js';
+import { EmailDto, VerifyDto } from '../dto/token.dto.js';
+import { toUserRead } from '../dto/user-read.dto.js';
+import { ErrorCode } from '../errors/error-code.enum.js';
+import { InvalidVerifyTokenError, UserAlreadyVerifiedError } from '../errors/user.errors.js';
+import { AcceptsMediaTypes } from '../http/content-type.guard.js';
+import { badRequest } from '../http/http-errors.js';
+import { createUsersAuthValidationPipe } from '../http/validation.pipe.js';
+import type { UserProtocol } from '../interfaces/user.interface.js';
+import type { UsersAuthSettings } from '../interfaces/users-auth-module-options.interface.js';
+import { BackgroundTasks } from '../manager/background-tasks.js';
+import { UserManager } from '../manager/user-manager.js';
+import { ApiErrorCodes } from '../swagger/error-responses.js';
+
+/** `POST /<verifyPath>/request-verify-token` and `/verify` (fastapi-users' verify router). */
+export function createVerifyController({ routes, dto }: UsersAuthSettings): Type<unknown> {
+  @ApiTags('auth')
+  @Public()
+  @UseGuards(AcceptsMediaTypes('json'))
+  @Controller(routes.verifyPath)
+  class VerifyController {
+    constructor(
+      @Inject(UserManager) private readonly users: UserManager<UserProtocol<unknown>, unknown>,
+      private readonly background: BackgroundTasks,
+    ) {}
+
+    @Post('request-verify-token')
+    @HttpCode(202)
+    @ApiOperation({ operationId: 'verify:request-token', summary: 'Send a verification token' })
+    @ApiBody({ type: EmailDto })
+    @ApiAcceptedResponse({ description: 'Always, whether or not the email belongs to an account.' })
+    @ApiErrorCodes([])
+    requestToken(@Body(createUsersAuthValidationPipe()) { email }: EmailDto, @Req() request: unknown): null {
+      // Answered before any lookup: the answer and its timing are the same for every email.
+      this.background.run('request-verify-token', async () => {
+        const user = await this.users.getByEmail(email).catch(() => null);
+        if (user?.isActive && !user.isVerified) await this.users.requestVerify(user, { request });
+      });
+      return null;
+    }
+
+    @Post('verify')
+    @HttpCode(200)
+    @ApiOperation({ operationId: 'verify:verify', summary: 'Verify an email with its token' })
+    @ApiOkResponse({ type: dto.read })
+    @ApiErrorCodes([ErrorCode.VERIFY_USER_BAD_TOKEN, ErrorCode.VERIFY_USER_ALREADY_VERIFIED])
+    async verify(@Body(createUsersAuthValidationPipe()) { token }: VerifyDto, @Req() request: unknown) {
+      try {
+        return toUserRead(await this.users.verify(token, { request }));
+      } catch (error) {
+        if (error instanceof InvalidVerifyTokenError) throw badRequest(ErrorCode.VERIFY_USER_BAD_TOKEN);
+        if (error instanceof UserAlreadyVerifiedError) throw badRequest(ErrorCode.VERIFY_USER_ALREADY_VERIFIED);
+        throw error;
+      }
+    }
+  }
+  return VerifyController;
+}

@@ -1,0 +1,31 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsEmail, IsString, MaxLength } from 'class-validator';
+
+/** Body of `POST /auth/request-verify-token` and `POST /auth/forgot-password`. */
+export class EmailDto {
+  @ApiProperty({ format: 'email', example: 'ada@example.com' })
+  @IsEmail({ allow_display_name: false, allow_ip_domain: false })
+  @MaxLength(320)
+  email!: string;
+}
+
+/** Body of `POST /auth/verify`. */
+export class VerifyDto {
+  @ApiProperty()
+  @IsString()
+  @MaxLength(4096)
+  token!: string;
+}
+
+/** Body of `POST /auth/reset-password`. */
+export class ResetPasswordDto {
+  @ApiProperty()
+  @IsString()
+  @MaxLength(4096)
+  token!: string;
+
+  @ApiProperty({ format: 'password', minLength: 8 })
+  @IsString()
+  @MaxLength(4096)
+  password!: string;
+}

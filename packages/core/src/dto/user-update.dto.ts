@@ -1,0 +1,53 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsBoolean, IsEmail, IsOptional, IsString, MaxLength } from 'class-validator';
+
+/** Body of `PATCH /users/me`: what users may change on themselves. Extend it for custom fields. @publicApi */
+export class UserUpdateDto {
+  @ApiPropertyOptional({ format: 'email', maxLength: 320 })
+  @IsOptional()
+  @IsEmail({ allow_display_name: false, allow_ip_domain: false })
+  @MaxLength(320)
+  email?: string;
+
+  @ApiPropertyOptional({ format: 'password', minLength: 8 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(4096)
+  password?: string;
+
+  @ApiPropertyOptional({ format: 'password', description: 'Required to change the password.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(4096)
+  currentPassword?: string;
+}
+
+/** Body of `PATCH /users/{id}`: superusers may also set the flags. @publicApi */
+export class UserAdminUpdateDto {
+  @ApiPropertyOptional({ format: 'email', maxLength: 320 })
+  @IsOptional()
+  @IsEmail({ allow_display_name: false, allow_ip_domain: false })
+  @MaxLength(320)
+  email?: string;
+
+  @ApiPropertyOptional({ format: 'password', minLength: 8 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(4096)
+  password?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean()
+  isActive?: boolean;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean()
+  isSuperuser?: boolean;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean()
+  isVerified?: boolean;
+}

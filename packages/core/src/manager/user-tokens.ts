@@ -1,0 +1,106 @@
+import { createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
+import jsonwebtoken, { type JwtPayload } from 'jsonwebtoken';
+import type { AuthenticationBackend } from '../backend/authentication-backend.js';
+import { UsersAuthConfigurationError } from '../errors/configuration.errors.js';
+import type { UserProtocol } from '../interfaces/user.interface.js';
+import type { PurposeTokenOptions, UsersAuthModuleOptions } from '../interfaces/users-auth-module-options.interface.js';
+import { createHmacKey } from '../strategy/jwt-key.util.js';
+import { JwtStrategy } from '../strategy/jwt.strategy.js';
+import { fingerprintsEqual, passwordFingerprint } from '../strategy/password-fingerprint.util.js';
+
+export const VERIFY_AUDIENCE = 'nest-users:verify';
+export const RESET_PASSWORD_AUDIENCE = 'nest-users:reset';
+const DEFAULT_LIFETIME_SECONDS = 3600;
+
+/** Signs and reads one kind of single-purpose token (verify or reset), with its own key and audience. */
+class PurposeToken {
+  constructor(
+    readonly key: KeyObject,
+    private readonly audience: string,
+    private readonly lifetimeSeconds: number,
+  ) {}
+
+  sign(claims: Record<string, string>): string {
+    return jsonwebtoken.sign({ ...claims, aud: this.audience }, this.key, {
+      algorithm: 'HS256',
+      expiresIn: this.lifetimeSeconds,
+    });
+  }
+
+  read(token: unknown): JwtPayload | null {
+    if (typeof token !== 'string') return null;
+    try {
+      const { header, payload } = jsonwebtoken.verify(token, this.key, {
+        algorithms: ['HS256'],
+        audience: this.audience,
+        complete: true,
+      });
+      if ('crit' in header || typeof payload !== 'object' || typeof payload.exp !== 'number') return null;
+      return typeof payload.sub === 'string' ? payload : null;
+    } catch {
+      return null;
+    }
+  }
+}
+
+/**
+ * Verification tokens (`{sub, email}`, invalid after an email change) and reset tokens (`{sub, pfp}` where `pfp`
+ * fingerprints the stored password hash, so a reset token dies with the password it was issued for).
+ */
+export class UserTokens {
+  private readonly verify: PurposeToken;
+  private readonly reset: PurposeToken;
+
+  constructor(options: UsersAuthModuleOptions) {
+    this.verify = purposeToken(options.verifyToken, VERIFY_AUDIENCE, options.backends);
+    this.reset = purposeToken(options.resetPasswordToken, RESET_PASSWORD_AUDIENCE, options.backends);
+  }
+
+  createVerifyToken(user: UserProtocol<unknown>): string {
+    return this.verify.sign({ sub: String(user.id), email: user.email });
+  }
+
+  /** `{sub, email}` of a valid verification token, or `null`. */
+  readVerifyToken(token: unknown): { sub: string; email: string } | null {
+    const payload = this.verify.read(token);
+    return payload && typeof payload.email === 'string' ? { sub: payload.sub!, email: payload.email } : null;
+  }
+
+  createResetToken(user: UserProtocol<unknown>): string {
+    return this.reset.sign({ sub: String(user.id), pfp: passwordFingerprint(this.reset.key, user.hashedPassword) });
+  }
+
+  /** The user id of a valid reset token, or `null`; the caller checks the fingerprint with `matchesPassword`. */
+  readResetToken(token: unknown): { sub: string; pfp: string } | null {
+    const payload = this.reset.read(token);
+    return payload && typeof payload.pfp === 'string' ? { sub: payload.sub!, pfp: payload.pfp } : null;
+  }
+
+  resetTokenMatches(fingerprint: string, user: UserProtocol<unknown>): boolean {
+    return fingerprintsEqual(fingerprint, passwordFingerprint(this.reset.key, user.hashedPassword));
+  }
+}
+
+function purposeToken(
+  options: PurposeTokenOptions | undefined,
+  audience: string,
+  backends: AuthenticationBackend<any, any>[],
+): PurposeToken {
+  const lifetime = options?.lifetimeSeconds ?? DEFAULT_LIFETIME_SECONDS;
+  if (!Number.isSafeInteger(lifetime) || lifetime <= 0) {
+    throw new UsersAuthConfigurationError(`The ${audience} token lifetime must be a positive whole number of seconds.`);
+  }
+  const key = options?.secret !== undefined ? createHmacKey(options.secret, 'HS256', `${audience} token`) : derivedKey(audience, backends);
+  return new PurposeToken(key, options?.audience ?? audience, lifetime);
+}
+
+/** With no secret of its own, a purpose gets a key derived (HKDF) from the first JWT backend's: never the same key. */
+function derivedKey(purpose: string, backends: AuthenticationBackend<any, any>[]): KeyObject {
+  const strategy = backends.find((backend) => backend.strategy instanceof JwtStrategy)?.strategy as JwtStrategy<any> | undefined;
+  if (!strategy) {
+    throw new UsersAuthConfigurationError(
+      `No JWT backend to derive the ${purpose} token key from: set \`${purpose === VERIFY_AUDIENCE ? 'verifyToken' : 'resetPasswordToken'}.secret\`.`,
+    );
+  }
+  return createSecretKey(Buffer.from(hkdfSync('sha256', strategy.key.export(), Buffer.alloc(0), purpose, 32)));
+}

@@ -1,0 +1,252 @@
+import { Injectable, Module } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AuthenticationBackend } from './backend/authentication-backend.js';
+import { JwtAuthentication } from './backend/jwt-authentication.js';
+import { UserRepository } from './db/user-repository.interface.js';
+import { DuplicateBackendNameError, UsersAuthConfigurationError } from './errors/configuration.errors.js';
+import { UserAlreadyExistsError } from './errors/user.errors.js';
+import type { UserCreateData, UserProtocol } from './interfaces/user.interface.js';
+import { UserManager } from './manager/user-manager.js';
+import { UsersAuthModule } from './users-auth.module.js';
+import { AUTH_BACKENDS } from './users-auth.constants.js';
+import { assertUniqueNames, getBackendToken, validateBackends } from './users-auth.providers.js';
+
+type TestUser = UserProtocol<string>;
+
+/** A Map-backed UserRepository, enough for the module to start. */
+class MapUserRepository implements UserRepository<TestUser> {
+  readonly users = new Map<string, TestUser>();
+  async get(id: string) {
+    return this.users.get(id) ?? null;
+  }
+  async getByEmail(email: string) {
+    return [...this.users.values()].find((user) => user.email.toLowerCase() === email.toLowerCase()) ?? null;
+  }
+  async create(data: UserCreateData<TestUser>) {
+    if (await this.getByEmail(data.email)) throw new UserAlreadyExistsError();
+    const user: TestUser = { isActive: true, isSuperuser: false, isVerified: false, ...data, id: randomUUID() };
+    this.users.set(user.id, user);
+    return user;
+  }
+  async update(user: TestUser, data: Partial<TestUser>) {
+    const updated = { ...user, ...data, id: user.id };
+    this.users.set(user.id, updated);
+    return updated;
+  }
+  async updateIf(user: TestUser, expected: Partial<TestUser>, data: Partial<TestUser>) {
+    const stored = this.users.get(user.id);
+    const matches = ([key, value]: [string, unknown]) => (stored as Record<string, unknown> | undefined)?.[key] === value;
+    if (!stored || !Object.entries(expected).every(matches)) return null;
+    const updated = { ...stored, ...data, id: user.id };
+    this.users.set(user.id, updated);
+    return updated;
+  }
+  async delete(user: TestUser) {
+    this.users.delete(user.id);
+  }
+}
+
+@Module({ providers: [{ provide: UserRepository, useClass: MapUserRepository }], exports: [UserRepository] })
+class RepositoryModule {}
+
+/** Stands in for ConfigService: a secret that only exists once the app starts. */
+@Injectable()
+class SecretsService {
+  readonly jwt = randomBytes(32);
+  readonly mobile = randomBytes(32);
+}
+
+@Module({ providers: [SecretsService], exports: [SecretsService] })
+class SecretsModule {}
+
+const jwt = (name?: string) => new JwtAuthentication({ secret: randomBytes(32), lifetimeSeconds: 60, name });
+
+const closers: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  await Promise.all(closers.splice(0).map((close) => close()));
+});
+
+/** Compiles a testing module around `module` (nestjs/jwt style), closing it after the test. */
+async function setup(module: ReturnType<typeof UsersAuthModule.forRoot>) {
+  const ref = await Test.createTestingModule({ imports: [module] }).compile();
+  closers.push(() => ref.close());
+  return ref;
+}
+
+/** Waits for the module to fail at startup and returns the error. */
+async function startupError(module: ReturnType<typeof UsersAuthModule.forRoot>): Promise<Error> {
+  const error = await setup(module).then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(Error);
+  return error as Error;
+}
+
+describe('UsersAuthModule', () => {
+  describe('forRoot', () => {
+    it('provides every backend, by name and in declaration order', async () => {
+      const backends = [jwt('jwt'), jwt('mobile')];
+      const ref = await setup(UsersAuthModule.forRoot({ backends, imports: [RepositoryModule] }));
+      expect(ref.get(AUTH_BACKENDS)).toEqual(backends);
+      expect(ref.get(getBackendToken('jwt'))).toBe(backends[0]);
+      expect(ref.get(getBackendToken('mobile'))).toBe(backends[1]);
+      expect(ref.get(UserManager)).toBeInstanceOf(UserManager);
+    });
+
+    it('refuses two backends with the same name, naming it', () => {
+      const build = () => UsersAuthModule.forRoot({ backends: [jwt('mobile'), jwt('jwt'), jwt('mobile')], imports: [RepositoryModule] });
+      expect(build).toThrow(DuplicateBackendNameError);
+      expect(build).toThrow(/"mobile"/);
+      try {
+        build();
+      } catch (error) {
+        expect((error as DuplicateBackendNameError).backendName).toBe('mobile');
+      }
+    });
+
+    it('refuses two JwtAuthentication backends left on the default name', () => {
+      expect(() => UsersAuthModule.forRoot({ backends: [jwt(), jwt()] })).toThrow(/"jwt"/);
+    });
+
+    it('fails at startup without any backend', async () => {
+      const error = await startupError(UsersAuthModule.forRoot({ backends: [], imports: [RepositoryModule] }));
+      expect(error).toBeInstanceOf(UsersAuthConfigurationError);
+      expect(error.message).toMatch(/at least one backend/);
+    });
+
+    it('uses the given UserManager subclass wherever UserManager is injected', async () => {
+      @Injectable()
+      class AppUserManager extends UserManager<TestUser, string> {}
+      const ref = await setup(
+        UsersAuthModule.forRoot({ backends: [jwt()], imports: [RepositoryModule], userManager: AppUserManager }),
+      );
+      expect(ref.get(UserManager)).toBeInstanceOf(AppUserManager);
+      expect(ref.get(UserManager)).toBe(ref.get(AppUserManager));
+    });
+  });
+
+  describe('forRootAsync', () => {
+    it('builds backends from injected, asynchronous configuration', async () => {
+      const ref = await setup(
+        UsersAuthModule.forRootAsync({
+          backendNames: ['jwt', 'mobile'],
+          imports: [RepositoryModule, SecretsModule],
+          inject: [SecretsService],
+          useFactory: async (secrets: SecretsService) => ({
+            backends: [
+              new JwtAuthentication({ secret: secrets.jwt, lifetimeSeconds: 60 }),
+              new JwtAuthentication({ secret: secrets.mobile, lifetimeSeconds: 60, name: 'mobile' }),
+            ],
+          }),
+        }),
+      );
+      const secrets = ref.get(SecretsService);
+      const backend = ref.get<JwtAuthentication>(getBackendToken('mobile'));
+      expect(backend.name).toBe('mobile');
+      expect(backend.strategy.key.export().equals(secrets.mobile)).toBe(true);
+      expect(ref.get<AuthenticationBackend[]>(AUTH_BACKENDS).map((b) => b.name)).toEqual(['jwt', 'mobile']);
+    });
+
+    it.each([
+      ['missing', undefined],
+      ['empty', []],
+    ])('refuses backendNames %s, at once', (_label, backendNames) => {
+      const build = () =>
+        UsersAuthModule.forRootAsync({ backendNames, imports: [RepositoryModule], useFactory: () => ({ backends: [jwt()] }) });
+      expect(build).toThrow(UsersAuthConfigurationError);
+      expect(build).toThrow(/backendNames/);
+    });
+
+    it('refuses duplicate backendNames, at once', () => {
+      const build = () =>
+        UsersAuthModule.forRootAsync({ backendNames: ['jwt', 'jwt'], useFactory: () => ({ backends: [jwt(), jwt()] }) });
+      expect(build).toThrow(DuplicateBackendNameError);
+    });
+
+    it('fails at startup when the factory returns other names, naming both lists', async () => {
+      const error = await startupError(
+        UsersAuthModule.forRootAsync({
+          backendNames: ['jwt', 'mobile'],
+          imports: [RepositoryModule],
+          useFactory: () => ({ backends: [jwt('jwt'), jwt('tablet')] }),
+        }),
+      );
+      expect(error).toBeInstanceOf(UsersAuthConfigurationError);
+      expect(error.message).toContain('[jwt, tablet]');
+      expect(error.message).toContain('[jwt, mobile]');
+    });
+
+    it('fails at startup when the factory returns the same names in another order', async () => {
+      const error = await startupError(
+        UsersAuthModule.forRootAsync({
+          backendNames: ['jwt', 'mobile'],
+          imports: [RepositoryModule],
+          useFactory: () => ({ backends: [jwt('mobile'), jwt('jwt')] }),
+        }),
+      );
+      expect(error.message).toContain('[mobile, jwt]');
+    });
+
+    it('fails at startup when the factory returns one backend fewer', async () => {
+      const error = await startupError(
+        UsersAuthModule.forRootAsync({
+          backendNames: ['jwt', 'mobile'],
+          imports: [RepositoryModule],
+          useFactory: () => ({ backends: [jwt('jwt')] }),
+        }),
+      );
+      expect(error.message).toContain('[jwt]');
+    });
+
+    it('fails at startup when the factory returns duplicate names', async () => {
+      const error = await startupError(
+        UsersAuthModule.forRootAsync({
+          backendNames: ['jwt', 'mobile'],
+          imports: [RepositoryModule],
+          useFactory: () => ({ backends: [jwt('jwt'), jwt('jwt')] }),
+        }),
+      );
+      expect(error).toBeInstanceOf(DuplicateBackendNameError);
+    });
+
+    it('fails at startup when the factory throws a configuration error (e.g. a short secret)', async () => {
+      const error = await startupError(
+        UsersAuthModule.forRootAsync({
+          backendNames: ['jwt'],
+          imports: [RepositoryModule],
+          useFactory: () => ({ backends: [new JwtAuthentication({ secret: 'too-short', lifetimeSeconds: 60 })] }),
+        }),
+      );
+      expect(error).toBeInstanceOf(UsersAuthConfigurationError);
+      expect(error.message).toMatch(/Backend "jwt"/);
+    });
+  });
+});
+
+describe('assertUniqueNames / validateBackends', () => {
+  it('accepts distinct names and rejects the first repeated one', () => {
+    expect(() => assertUniqueNames(['jwt', 'mobile', 'cookie'])).not.toThrow();
+    expect(() => assertUniqueNames(['a', 'b', 'b', 'a'])).toThrow(/"b"/);
+  });
+
+  it('returns the backends when the names match', () => {
+    const backends = [jwt('jwt'), jwt('mobile')];
+    expect(validateBackends({ backends }, ['jwt', 'mobile'])).toBe(backends);
+  });
+
+  it.each([
+    ['undefined options', undefined],
+    ['no backends', {}],
+    ['backends not an array', { backends: jwt() }],
+  ])('rejects %s', (_label, options) => {
+    expect(() => validateBackends(options as never, ['jwt'])).toThrow(UsersAuthConfigurationError);
+  });
+
+  it('does not confuse names that only differ by how they join', () => {
+    expect(() => validateBackends({ backends: [jwt('a'), jwt('b')] }, ['a', 'b'])).not.toThrow();
+    expect(() => validateBackends({ backends: [jwt('ab')] }, ['a', 'b'])).toThrow(UsersAuthConfigurationError);
+  });
+});
