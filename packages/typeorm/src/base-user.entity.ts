@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import type { UserProtocol } from '@nest-users/core';
-import { Column, PrimaryGeneratedColumn } from 'typeorm';
+import { BeforeInsert, Column, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 
 /**
  * The columns nest-users needs. Extend it with `@Entity()` and add your own columns; the email column carries the
@@ -25,10 +26,21 @@ export abstract class BaseUserEntity<ID> implements UserProtocol<ID> {
   isVerified!: boolean;
 }
 
-/** `BaseUserEntity` with a generated UUID primary key (the default id type). @publicApi */
+/**
+ * `BaseUserEntity` with a random UUID primary key (the default id type), assigned on insert of an entity instance
+ * (`repository.create(…)`); a plain-object insert must set `id` itself.
+ * @publicApi
+ */
 export abstract class BaseUserEntityUUID extends BaseUserEntity<string> {
-  @PrimaryGeneratedColumn('uuid')
+  // Generated here rather than by a column default: PostgreSQL then needs no uuid-ossp/pgcrypto extension (TypeORM
+  // would otherwise try to install one at connect), and every driver makes ids the same way, as fastapi-users does.
+  @PrimaryColumn({ type: 'uuid' })
   id!: string;
+
+  @BeforeInsert()
+  protected assignId(): void {
+    this.id ??= randomUUID();
+  }
 }
 
 /** `BaseUserEntity` with an auto-increment integer primary key; pair it with an integer `parseId`. @publicApi */

@@ -1,6 +1,7 @@
 import { UserAlreadyExistsError, type UserCreateData, type UserProtocol, type UserRepository } from '@nest-users/core';
-import { QueryFailedError, type FindOptionsWhere, type Repository } from 'typeorm';
+import { IsNull, QueryFailedError, type FindOptionsWhere, type Repository } from 'typeorm';
 import { canonicalEmail } from './canonical-email.util.js';
+import { queueWrite } from './write-queue.util.js';
 
 /**
  * `UserRepository` on a TypeORM repository (SQLite through better-sqlite3, PostgreSQL through pg).
@@ -19,27 +20,44 @@ export class TypeOrmUserRepository<U extends UserProtocol<ID>, ID = U['id']> imp
 
   async create(data: UserCreateData<U>): Promise<U> {
     const entity = this.repository.create({ ...data, email: canonicalEmail(data.email) } as U);
-    return this.mapUniqueViolation(() => this.repository.save(entity));
+    return this.write(() => this.repository.save(entity));
   }
 
   async update(user: U, data: Partial<U>): Promise<U> {
-    const changes = data.email === undefined ? data : { ...data, email: canonicalEmail(data.email) };
-    const entity = this.repository.merge(user, changes as U);
-    return this.mapUniqueViolation(() => this.repository.save(entity));
+    // Merged into a copy: after a rejected update the caller's object must still describe the stored row.
+    const entity = this.repository.merge(this.repository.create(), user, withCanonicalEmail(data) as U);
+    return this.write(() => this.repository.save(entity));
+  }
+
+  async updateIf(user: U, expected: Partial<U>, data: Partial<U>): Promise<U | null> {
+    const where: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(withCanonicalEmail(expected))) where[key] = value ?? IsNull();
+    where.id = user.id;
+    type Changes = Parameters<Repository<U>['update']>[1];
+    // One UPDATE … WHERE: the database decides the compare-and-set, so of concurrent callers exactly one matches.
+    return this.write(async () => {
+      const changes = withCanonicalEmail(data) as Changes;
+      const { affected } = await this.repository.update(where as FindOptionsWhere<U>, changes);
+      return affected ? this.get(user.id) : null;
+    });
   }
 
   async delete(user: U): Promise<void> {
-    await this.repository.delete({ id: user.id } as FindOptionsWhere<U>);
+    await this.write(() => this.repository.delete({ id: user.id } as FindOptionsWhere<U>));
   }
 
-  private async mapUniqueViolation(write: () => Promise<U>): Promise<U> {
+  private async write<T>(run: () => Promise<T>): Promise<T> {
     try {
-      return await write();
+      return await queueWrite(this.repository.manager.dataSource, run);
     } catch (error) {
       if (isUniqueViolation(error)) throw new UserAlreadyExistsError();
       throw error;
     }
   }
+}
+
+function withCanonicalEmail<T extends { email?: string }>(fields: T): T {
+  return fields.email === undefined ? fields : { ...fields, email: canonicalEmail(fields.email) };
 }
 
 /** PostgreSQL `23505`, SQLite `SQLITE_CONSTRAINT_UNIQUE`. */

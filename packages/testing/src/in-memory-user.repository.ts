@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+import { UserAlreadyExistsError, type UserCreateData, type UserProtocol, type UserRepository } from '@nest-users/core';
+
+/**
+ * A Map-backed `UserRepository` for fast unit tests. It passes the same contract as the real adapters: canonical
+ * emails, uniqueness in any case, UUID ids, fastapi-users' default flags, and copies in and out.
+ * @publicApi
+ */
+export class InMemoryUserRepository<U extends UserProtocol<string> = UserProtocol<string>>
+  implements UserRepository<U, string>
+{
+  private readonly users = new Map<string, U>();
+
+  async get(id: string): Promise<U | null> {
+    const user = this.users.get(id);
+    return user ? structuredClone(user) : null;
+  }
+
+  async getByEmail(email: string): Promise<U | null> {
+    const user = this.findByEmail(canonicalEmail(email));
+    return user ? structuredClone(user) : null;
+  }
+
+  // No await between the uniqueness check and the write, so concurrent calls cannot both pass the check.
+  async create(data: UserCreateData<U>): Promise<U> {
+    const email = canonicalEmail(data.email);
+    if (this.findByEmail(email)) throw new UserAlreadyExistsError();
+    const user = {
+      isActive: true,
+      isSuperuser: false,
+      isVerified: false,
+      ...structuredClone(data),
+      id: randomUUID(),
+      email,
+    } as unknown as U;
+    this.users.set(user.id, user);
+    return structuredClone(user);
+  }
+
+  async update(user: U, data: Partial<U>): Promise<U> {
+    const stored = this.users.get(user.id) ?? user;
+    const next = { ...structuredClone(stored), ...structuredClone(data), id: user.id } as U;
+    if (data.email !== undefined) {
+      next.email = canonicalEmail(data.email);
+      const owner = this.findByEmail(next.email);
+      if (owner && owner.id !== user.id) throw new UserAlreadyExistsError();
+    }
+    this.users.set(user.id, next);
+    return structuredClone(next);
+  }
+
+  async updateIf(user: U, expected: Partial<U>, data: Partial<U>): Promise<U | null> {
+    const stored = this.users.get(user.id) as Record<string, unknown> | undefined;
+    const wanted = expected.email === undefined ? expected : { ...expected, email: canonicalEmail(expected.email) };
+    if (!stored || Object.entries(wanted).some(([key, value]) => (stored[key] ?? null) !== (value ?? null))) {
+      return null;
+    }
+    return this.update(user, data);
+  }
+
+  async delete(user: U): Promise<void> {
+    this.users.delete(user.id);
+  }
+
+  /** Number of stored users; lets tests assert that a rejected write left nothing behind. */
+  get size(): number {
+    return this.users.size;
+  }
+
+  /** Removes every user. */
+  clear(): void {
+    this.users.clear();
+  }
+
+  private findByEmail(canonical: string): U | undefined {
+    for (const user of this.users.values()) if (user.email === canonical) return user;
+    return undefined;
+  }
+}
+
+// Same rule as `canonicalEmail` in @nest-users/typeorm; copied so this dev-only package needs no adapter.
+function canonicalEmail(email: string): string {
+  return email.normalize('NFC').toLowerCase();
+}

@@ -1,0 +1,236 @@
+import { randomUUID } from 'node:crypto';
+import { UserAlreadyExistsError, type UserProtocol, type UserRepository } from '@nest-users/core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+/** The user shape the contract writes: the core fields plus an optional custom column. @publicApi */
+export type ContractUser<ID = string> = UserProtocol<ID> & { firstName?: string | null };
+
+/** What an adapter's `setup` hands the contract: a repository on an empty, isolated store. @publicApi */
+export interface UserRepositoryContractFixture<ID = string> {
+  repository: UserRepository<ContractUser<ID>, ID>;
+  /** Rows in the store, read from the store itself (not from the repository under test). */
+  count(): Promise<number>;
+  /** Frees everything `setup` created (connections, files, schemas). */
+  teardown(): Promise<void>;
+  /** The entity has a nullable `firstName` column; turns on the custom-field case. @default false */
+  customFields?: boolean;
+  /** An id no user has. @default crypto.randomUUID() */
+  unknownId?: ID;
+}
+
+const RACE_SIZE = 20;
+
+/** Registers the `UserRepository` contract; `setup` runs before each case and must give an empty store. @publicApi */
+export function describeUserRepositoryContract<ID = string>(
+  name: string,
+  setup: () => Promise<UserRepositoryContractFixture<ID>>,
+): void {
+  describe(`UserRepository contract: ${name}`, () => {
+    let fixture: UserRepositoryContractFixture<ID> | undefined;
+    const repo = () => fixture!.repository;
+    const count = () => fixture!.count();
+    const create = (email: string, extra: Partial<ContractUser<ID>> = {}) =>
+      repo().create({ email, hashedPassword: 'hash', ...extra });
+
+    beforeEach(async () => {
+      fixture = await setup();
+      // A store left dirty by a previous run would make every count below meaningless.
+      expect(await count()).toBe(0);
+    });
+
+    afterEach(async () => {
+      await fixture?.teardown();
+      fixture = undefined;
+    });
+
+    it('creates a user with the fastapi-users default flags and gets it back by id', async () => {
+      const created = await create('ada@example.com');
+      expect(created.id).toBeTruthy();
+      expect(created).toMatchObject({
+        email: 'ada@example.com',
+        hashedPassword: 'hash',
+        isActive: true,
+        isSuperuser: false,
+        isVerified: false,
+      });
+      const read = await repo().get(created.id);
+      expect(read).toMatchObject({
+        id: created.id,
+        email: 'ada@example.com',
+        hashedPassword: 'hash',
+        isActive: true,
+        isSuperuser: false,
+        isVerified: false,
+      });
+      expect(await count()).toBe(1);
+    });
+
+    it('gives null for an unknown id and an unknown email', async () => {
+      await create('ada@example.com');
+      expect(await repo().get(fixture!.unknownId ?? (randomUUID() as ID))).toBeNull();
+      expect(await repo().getByEmail('grace@example.com')).toBeNull();
+    });
+
+    it('finds a user by email in any case and stores the canonical form', async () => {
+      const ada = await create('ada@example.com');
+      const grace = await create('Grace@Example.COM');
+      expect(grace.email).toBe('grace@example.com');
+      expect((await repo().get(grace.id))?.email).toBe('grace@example.com');
+      expect((await repo().getByEmail('Ada@Example.COM'))?.id).toBe(ada.id);
+      expect((await repo().getByEmail('grace@example.com'))?.id).toBe(grace.id);
+    });
+
+    it('treats composed and decomposed Unicode as one email (NFC)', async () => {
+      const zoe = await create('Zoe\u0308@example.com');
+      expect(zoe.email).toBe('zo\u00eb@example.com');
+      expect((await repo().getByEmail('ZO\u00cb@example.com'))?.id).toBe(zoe.id);
+      await expect(create('zo\u00eb@example.com')).rejects.toBeInstanceOf(UserAlreadyExistsError);
+    });
+
+    it('rejects a duplicate email in another case with UserAlreadyExistsError and writes no row', async () => {
+      const ada = await create('ada@example.com', { hashedPassword: 'first' });
+      await expect(create('ADA@example.com', { hashedPassword: 'second' })).rejects.toBeInstanceOf(
+        UserAlreadyExistsError,
+      );
+      expect(await count()).toBe(1);
+      expect(await repo().getByEmail('ada@example.com')).toMatchObject({ id: ada.id, hashedPassword: 'first' });
+    });
+
+    it('persists updated flags and password hash', async () => {
+      const ada = await create('ada@example.com');
+      const changes = { isActive: false, isSuperuser: true, isVerified: true, hashedPassword: 'rehashed' };
+      const updated = await repo().update(ada, changes as Partial<ContractUser<ID>>);
+      expect(updated).toMatchObject({ id: ada.id, ...changes });
+      expect(await repo().get(ada.id)).toMatchObject({ id: ada.id, email: 'ada@example.com', ...changes });
+      expect(await count()).toBe(1);
+    });
+
+    it('stores an updated email canonically and lets a user keep their own email in another case', async () => {
+      const ada = await create('ada@example.com');
+      await repo().update(ada, { email: 'ADA@example.com' });
+      expect((await repo().get(ada.id))?.email).toBe('ada@example.com');
+      const moved = await repo().update((await repo().get(ada.id))!, { email: 'Lovelace@Example.com' });
+      expect(moved.email).toBe('lovelace@example.com');
+      expect((await repo().getByEmail('LOVELACE@example.com'))?.id).toBe(ada.id);
+      expect(await repo().getByEmail('ada@example.com')).toBeNull();
+    });
+
+    it("rejects an update to another user's email in another case and leaves both rows intact", async () => {
+      const ada = await create('ada@example.com', { hashedPassword: 'ada-hash' });
+      const grace = await create('grace@example.com', { hashedPassword: 'grace-hash' });
+      await expect(repo().update(grace, { email: 'Ada@Example.com', hashedPassword: 'x' })).rejects.toBeInstanceOf(
+        UserAlreadyExistsError,
+      );
+      expect(grace.email, 'a rejected update must not rewrite the caller\'s object').toBe('grace@example.com');
+      expect(await count()).toBe(2);
+      expect(await repo().get(ada.id)).toMatchObject({ email: 'ada@example.com', hashedPassword: 'ada-hash' });
+      expect(await repo().get(grace.id)).toMatchObject({ email: 'grace@example.com', hashedPassword: 'grace-hash' });
+    });
+
+    it('applies updateIf only while the stored row still matches what was expected', async () => {
+      const ada = await create('ada@example.com', { hashedPassword: 'old' });
+      const updated = await repo().updateIf(ada, { hashedPassword: 'old' }, { hashedPassword: 'new' });
+      expect(updated).toMatchObject({ id: ada.id, hashedPassword: 'new' });
+      expect(await repo().updateIf(ada, { hashedPassword: 'old' }, { hashedPassword: 'stale' })).toBeNull();
+      expect((await repo().get(ada.id))?.hashedPassword).toBe('new');
+      await repo().delete(ada);
+      expect(await repo().updateIf(ada, { hashedPassword: 'new' }, { hashedPassword: 'ghost' })).toBeNull();
+      expect(await count()).toBe(0);
+    });
+
+    it(`lets exactly one of ${RACE_SIZE} concurrent updateIf calls with the same expectation win`, async () => {
+      const ada = await create('ada@example.com', { hashedPassword: 'old' });
+      const results = await Promise.all(
+        Array.from({ length: RACE_SIZE }, (_, i) =>
+          repo().updateIf(ada, { hashedPassword: 'old' }, { hashedPassword: `new${i}` }),
+        ),
+      );
+      const winners = results.filter((user) => user !== null);
+      expect(winners).toHaveLength(1);
+      expect((await repo().get(ada.id))?.hashedPassword).toBe(winners[0]!.hashedPassword);
+    });
+
+    it('deletes only the given user', async () => {
+      const ada = await create('ada@example.com');
+      const grace = await create('grace@example.com');
+      await repo().delete(ada);
+      expect(await repo().get(ada.id)).toBeNull();
+      expect(await repo().getByEmail('ada@example.com')).toBeNull();
+      expect((await repo().get(grace.id))?.email).toBe('grace@example.com');
+      expect(await count()).toBe(1);
+    });
+
+    it('returns copies: changing a returned user without update() changes nothing stored', async () => {
+      const ada = await create('ada@example.com');
+      ada.isSuperuser = true;
+      const read = (await repo().get(ada.id))!;
+      read.email = 'mallory@example.com';
+      expect(await repo().get(ada.id)).toMatchObject({ email: 'ada@example.com', isSuperuser: false });
+      expect(await repo().getByEmail('mallory@example.com')).toBeNull();
+    });
+
+    it(`lets exactly one of ${RACE_SIZE} concurrent creates of one email (mixed case) win`, async () => {
+      const variants = Array.from({ length: RACE_SIZE }, (_, i) => mixCase('race.condition@example.com', i));
+      const results = await Promise.allSettled(variants.map((email) => create(email)));
+
+      const fulfilled = results.filter((r) => r.status === 'fulfilled');
+      const rejected = results.filter((r) => r.status === 'rejected');
+      expect(fulfilled).toHaveLength(1);
+      expect(rejected).toHaveLength(RACE_SIZE - 1);
+      // Any other error (deadlock, busy database, nested transaction) would reach users as a 500, not a 400.
+      for (const r of rejected) expect(r.reason).toBeInstanceOf(UserAlreadyExistsError);
+      expect(await count()).toBe(1);
+      expect((await repo().getByEmail('race.condition@example.com'))?.id).toBe(fulfilled[0]!.value.id);
+    });
+
+    it('keeps every create that resolved when concurrent writes fail around it', async () => {
+      await create('taken@example.com');
+      const other = await create('other@example.com');
+      // Requests arrive spread out: across these spacings some write always starts while another's transaction is
+      // open, which is where a shared connection lets one write join, and be rolled back with, another's.
+      for (const spacing of [1, 2, 3, 5]) {
+        const writes: Array<() => Promise<unknown>> = [];
+        for (let i = 0; i < RACE_SIZE; i++) {
+          const taken = mixCase('taken@example.com', i + 1);
+          writes.push(() => create(`user${spacing}.${i}@example.com`));
+          writes.push(() => create(taken));
+          writes.push(() => repo().update(other, { email: taken }));
+        }
+        const results = await Promise.allSettled(writes.map((write, i) => afterTicks(i * spacing, write)));
+
+        for (const [i, result] of results.entries()) {
+          if (i % 3 === 0) expect(result.status, `spacing ${spacing}, write ${i}`).toBe('fulfilled');
+          else expect(result.status === 'rejected' && result.reason).toBeInstanceOf(UserAlreadyExistsError);
+        }
+        for (let i = 0; i < RACE_SIZE; i++) {
+          const email = `user${spacing}.${i}@example.com`;
+          expect(await repo().getByEmail(email), `${email} resolved but was not stored`).not.toBeNull();
+        }
+      }
+      expect(await count()).toBe(2 + 4 * RACE_SIZE);
+      expect((await repo().get(other.id))?.email).toBe('other@example.com');
+    });
+
+    it('round-trips a custom column', async (ctx) => {
+      if (!fixture!.customFields) ctx.skip('the fixture entity has no firstName column');
+      const ada = await create('ada@example.com', { firstName: 'Ada' });
+      expect(ada.firstName).toBe('Ada');
+      expect((await repo().get(ada.id))?.firstName).toBe('Ada');
+      await repo().update(ada, { firstName: 'Augusta' });
+      expect((await repo().getByEmail('ada@example.com'))?.firstName).toBe('Augusta');
+    });
+  });
+}
+
+async function afterTicks<T>(ticks: number, run: () => Promise<T>): Promise<T> {
+  for (let i = 0; i < ticks; i++) await null;
+  return run();
+}
+
+/** Distinct upper/lower-case spellings of one address, chosen by the bits of `seed`. */
+function mixCase(email: string, seed: number): string {
+  let bit = 0;
+  return [...email]
+    .map((char) => (/[a-z]/.test(char) && (seed >> (bit++ % 16)) & 1 ? char.toUpperCase() : char))
+    .join('');
+}
