@@ -50,7 +50,7 @@ describe.each(variants)('register → login → protected routes (%s, %s, %s)', 
       mobileToken = await login(t.server, 'grace@example.com', PASSWORD, 'mobile');
     });
 
-    it('answers the OAuth2 token response, uncached, with only sub/aud/iat/exp in the token', async () => {
+    it('answers the OAuth2 token response, uncached, with only sub/aud/iat/exp and the password fingerprint in the token', async () => {
       const response = await http()
         .post('/auth/jwt/login')
         .type('form')
@@ -61,7 +61,7 @@ describe.each(variants)('register → login → protected routes (%s, %s, %s)', 
       expect(response.headers['cache-control']).toBe('no-store');
       const { header, payload } = jsonwebtoken.decode(response.body.access_token, { complete: true })!;
       expect(header.alg).toBe('HS256');
-      expect(Object.keys(payload as object).sort()).toEqual(['aud', 'exp', 'iat', 'sub']);
+      expect(Object.keys(payload as object).sort()).toEqual(['aud', 'exp', 'iat', 'pfp', 'sub']);
       expect((payload as { aud: string }).aud).toBe('nest-users:auth');
       expect((payload as { exp: number }).exp - (payload as { iat: number }).iat).toBe(3600);
     });

@@ -99,7 +99,7 @@ describe.each(variants)('OpenAPI document (%s, prefix "%s", globalGuard %s)', (p
     expect(login.operationId).toBe('auth:jwt.login');
     const content = (login.requestBody as { content: Record<string, { schema: unknown }> }).content;
     expect(Object.keys(content).sort()).toEqual(['application/json', 'application/x-www-form-urlencoded']);
-    const ok = login.responses['200'] as { content: { 'application/json': { schema: { required: string[] } } } };
+    const ok = login.responses['200'] as unknown as { content: { 'application/json': { schema: { required: string[] } } } };
     expect(ok.content['application/json'].schema.required).toEqual(['access_token', 'token_type']);
     const bad = JSON.stringify(login.responses['400']);
     expect(bad).toContain('LOGIN_BAD_CREDENTIALS');

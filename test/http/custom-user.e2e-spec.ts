@@ -1,0 +1,86 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { JwtAuthentication, UsersAuthModule } from '@nest-users/core';
+import { UsersAuthTypeOrmModule } from '@nest-users/typeorm';
+import { Module, type INestApplication } from '@nestjs/common';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { DocumentBuilder, type OpenAPIObject } from '@nestjs/swagger';
+import { Test } from '@nestjs/testing';
+import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
+import request from 'supertest';
+import type { DataSource } from 'typeorm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { login, PASSWORD } from '../fixtures/http.js';
+import { Member, MemberCreateDto, MemberManager, MemberReadDto, MemberUpdateDto } from '../fixtures/member.js';
+
+describe.each(['express', 'fastify'] as const)('custom user model: integer ids, own column and DTOs (%s)', (platform) => {
+  let app: INestApplication;
+  let server: unknown;
+  let document: OpenAPIObject;
+  let dataSource: DataSource;
+  const dir = mkdtempSync(join(tmpdir(), 'nest-users-member-'));
+
+  beforeAll(async () => {
+    @Module({
+      imports: [
+        TypeOrmModule.forRoot({ type: 'better-sqlite3', database: join(dir, 'members.sqlite'), entities: [Member], synchronize: true }),
+        UsersAuthModule.forRoot({
+          imports: [UsersAuthTypeOrmModule.forFeature(Member)],
+          backends: [new JwtAuthentication({ secret: randomBytes(32), lifetimeSeconds: 600 })],
+          userManager: MemberManager,
+          dto: { create: MemberCreateDto, update: MemberUpdateDto, read: MemberReadDto },
+        }),
+      ],
+    })
+    class MemberAppModule {}
+    const moduleRef = await Test.createTestingModule({ imports: [MemberAppModule] }).compile();
+    app = platform === 'fastify' ? moduleRef.createNestApplication(new FastifyAdapter()) : moduleRef.createNestApplication();
+    document = UsersAuthModule.setupSwagger(app, new DocumentBuilder().build(), 'docs');
+    await app.init();
+    if (platform === 'fastify') await app.getHttpAdapter().getInstance().ready();
+    server = app.getHttpServer();
+    dataSource = app.get(getDataSourceToken());
+  });
+  afterAll(async () => {
+    await app?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('validates, stores and answers the custom field', async () => {
+    const missing = await request(server as never).post('/auth/register').send({ email: 'ann@example.com', password: PASSWORD });
+    expect(missing.status).toBe(422);
+    const tooLong = await request(server as never).post('/auth/register').send({ email: 'ann@example.com', password: PASSWORD, firstName: 'x'.repeat(51) });
+    expect(tooLong.status).toBe(422);
+    const created = await request(server as never).post('/auth/register').send({ email: 'ann@example.com', password: PASSWORD, firstName: 'Ann', isSuperuser: true });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ id: expect.any(Number), email: 'ann@example.com', firstName: 'Ann', isSuperuser: false });
+
+    const token = await login(server, 'ann@example.com');
+    const renamed = await request(server as never).patch('/users/me').set('Authorization', `Bearer ${token}`).send({ firstName: 'Annie' });
+    expect(renamed.body).toMatchObject({ id: created.body.id, firstName: 'Annie' });
+    expect((await dataSource.getRepository(Member).findOneByOrFail({ id: created.body.id })).firstName).toBe('Annie');
+  });
+
+  it('parses integer ids on the superuser routes: unknown and malformed ids are 404', async () => {
+    await request(server as never).post('/auth/register').send({ email: 'boss@example.com', password: PASSWORD, firstName: 'Boss' });
+    await dataSource.getRepository(Member).update({ email: 'boss@example.com' }, { isSuperuser: true });
+    const token = await login(server, 'boss@example.com');
+    const ann = await dataSource.getRepository(Member).findOneByOrFail({ email: 'ann@example.com' });
+    const found = await request(server as never).get(`/users/${ann.id}`).set('Authorization', `Bearer ${token}`);
+    expect(found.body).toMatchObject({ id: ann.id, firstName: 'Annie' });
+    for (const id of ['999999', '0', '-1', '1.5', 'abc', '00000000-0000-4000-8000-000000000000', '9'.repeat(30)]) {
+      expect((await request(server as never).get(`/users/${id}`).set('Authorization', `Bearer ${token}`)).status, id).toBe(404);
+    }
+  });
+
+  it('documents the custom DTOs in Swagger', () => {
+    const schemas = document.components!.schemas!;
+    expect(JSON.stringify(schemas.MemberCreateDto)).toContain('firstName');
+    expect((schemas.MemberCreateDto as { required: string[] }).required).toEqual(expect.arrayContaining(['email', 'password', 'firstName']));
+    expect(JSON.stringify(document.paths['/auth/register']!.post!.requestBody)).toContain('MemberCreateDto');
+    expect(JSON.stringify(document.paths['/users/me']!.patch!.requestBody)).toContain('MemberUpdateDto');
+    expect(JSON.stringify(document.paths['/users/me']!.get!.responses['200'])).toContain('MemberReadDto');
+  });
+});

@@ -1,0 +1,87 @@
+import { hash as argon2 } from '@node-rs/argon2';
+import { hash as bcrypt } from '@node-rs/bcrypt';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { login, PASSWORD, register } from '../fixtures/http.js';
+import { createTestApp, type TestApp } from '../fixtures/test-app.js';
+
+describe('requiresVerification', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ requiresVerification: true });
+  });
+  afterAll(async () => t?.close());
+
+  it('refuses unverified users at login only after a right password, and on protected routes', async () => {
+    await register(t.server, 'unv@example.com');
+    const wrong = await request(t.server as never).post('/auth/jwt/login').type('form').send({ username: 'unv@example.com', password: 'wrong password' });
+    expect(wrong.body.detail).toBe('LOGIN_BAD_CREDENTIALS');
+    const right = await request(t.server as never).post('/auth/jwt/login').type('form').send({ username: 'unv@example.com', password: PASSWORD });
+    expect(right.body).toEqual({ statusCode: 400, detail: 'LOGIN_USER_NOT_VERIFIED' });
+
+    await t.users.update({ email: 'unv@example.com' }, { isVerified: true });
+    const token = await login(t.server, 'unv@example.com');
+    expect((await request(t.server as never).get('/users/me').set('Authorization', `Bearer ${token}`)).status).toBe(200);
+    await t.users.update({ email: 'unv@example.com' }, { isVerified: false });
+    expect((await request(t.server as never).get('/users/me').set('Authorization', `Bearer ${token}`)).status).toBe(403);
+  });
+});
+
+describe('routes can be turned off and moved', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ routes: { verify: false, resetPasswordPath: 'account', usersPath: 'people' } });
+  });
+  afterAll(async () => t?.close());
+
+  it('mounts what is asked, where it is asked', async () => {
+    const http = () => request(t.server as never);
+    expect((await http().post('/auth/verify').send({ token: 'x' })).status).toBe(404);
+    expect((await http().post('/auth/request-verify-token').send({ email: 'a@b.io' })).status).toBe(404);
+    expect((await http().post('/auth/forgot-password').send({ email: 'a@b.io' })).status).toBe(404);
+    expect((await http().post('/account/forgot-password').send({ email: 'a@b.io' })).status).toBe(202);
+    expect((await http().get('/users/me')).status).toBe(404);
+    expect((await http().get('/people/me')).status).toBe(401);
+    expect(Object.keys(t.document.paths)).not.toContain('/auth/verify');
+    expect(Object.keys(t.document.paths)).toContain('/account/reset-password');
+  });
+});
+
+describe('rows from a fastapi-users database', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(async () => t?.close());
+
+  it('log in with their argon2id (m=65536,t=3,p=4) or bcrypt ($2b$12$) hash, which is then upgraded', async () => {
+    const legacy = {
+      'argon@example.com': await argon2(PASSWORD, { algorithm: 2 as never, memoryCost: 65_536, timeCost: 3, parallelism: 4 }),
+      'bcrypt@example.com': await bcrypt(PASSWORD, { cost: 12 }),
+    };
+    expect(legacy['argon@example.com']).toMatch(/^\$argon2id\$v=19\$m=65536,t=3,p=4\$/);
+    expect(legacy['bcrypt@example.com']).toMatch(/^\$2b\$12\$/);
+    for (const [email, hashedPassword] of Object.entries(legacy)) {
+      await t.users.save(t.users.create({ email, hashedPassword, isActive: true, isSuperuser: false, isVerified: true }));
+      const wrong = await request(t.server as never).post('/auth/jwt/login').type('form').send({ username: email, password: 'not it at all' });
+      expect(wrong.body.detail).toBe('LOGIN_BAD_CREDENTIALS');
+      expect((await t.users.findOneByOrFail({ email })).hashedPassword).toBe(hashedPassword);
+
+      await login(t.server, email);
+      const upgraded = (await t.users.findOneByOrFail({ email })).hashedPassword;
+      expect(upgraded).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+      await login(t.server, email);
+    }
+  });
+
+  // bcrypt only ever saw the first 72 bytes; longer inputs are refused outright (like Kratos) instead of matching on
+  // whatever suffix follows them. Such a user resets their password.
+  it('never lets a bcrypt user in with a password longer than 72 bytes', async () => {
+    const long = 'x'.repeat(72) + 'the rest that bcrypt would ignore';
+    await t.users.save(t.users.create({ email: 'long@example.com', hashedPassword: await bcrypt(long, { cost: 4 }), isActive: true, isSuperuser: false, isVerified: false }));
+    for (const password of [long, 'x'.repeat(72) + 'something else']) {
+      const response = await request(t.server as never).post('/auth/jwt/login').type('form').send({ username: 'long@example.com', password });
+      expect(response.body.detail, JSON.stringify(response.body)).toBe('LOGIN_BAD_CREDENTIALS');
+    }
+  });
+});
