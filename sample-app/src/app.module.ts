@@ -5,8 +5,10 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AdminController } from './admin/admin.controller.js';
 import { toTypeOrmOptions, type SampleDatabaseOptions } from './database.config.js';
 import { HealthController } from './health/health.controller.js';
+import { MailModule } from './mail/mailer.js';
 import { Note } from './notes/note.entity.js';
 import { NotesModule } from './notes/notes.module.js';
+import { AppUserManager } from './users/app-user-manager.js';
 import { SampleUserAdminUpdateDto, SampleUserCreateDto, SampleUserReadDto, SampleUserUpdateDto } from './users/user.dto.js';
 import { User } from './users/user.entity.js';
 
@@ -34,7 +36,8 @@ export class AppModule {
         TypeOrmModule.forRoot({ ...toTypeOrmOptions(config.database, [User, Note]), retryAttempts: 2, retryDelay: 1000 }),
         TypeOrmModule.forFeature([User, Note]),
         UsersAuthModule.forRoot({
-          imports: [UsersAuthTypeOrmModule.forFeature(User)],
+          imports: [UsersAuthTypeOrmModule.forFeature(User), MailModule],
+          userManager: AppUserManager,
           backends,
           dto: {
             create: SampleUserCreateDto,

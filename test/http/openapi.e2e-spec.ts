@@ -90,6 +90,14 @@ describe.each(variants)('OpenAPI document (%s, prefix "%s", globalGuard %s)', (p
     expect(codes('/auth/jwt/logout', 'post')).toEqual(['204', '401']);
     expect(codes('/auth/register', 'post')).toEqual(['201', '400', '422']);
     expect(codes('/users/me')).toEqual(['200', '401']);
+    expect(codes('/users/me', 'patch')).toEqual(['200', '400', '401', '422']);
+    expect(codes('/users/{id}')).toEqual(['200', '401', '403', '404']);
+    expect(codes('/users/{id}', 'patch')).toEqual(['200', '400', '401', '403', '404', '422']);
+    expect(codes('/users/{id}', 'delete')).toEqual(['204', '401', '403', '404']);
+    expect(codes('/auth/request-verify-token', 'post')).toEqual(['202', '422']);
+    expect(codes('/auth/verify', 'post')).toEqual(['200', '400', '422']);
+    expect(codes('/auth/forgot-password', 'post')).toEqual(['202', '422']);
+    expect(codes('/auth/reset-password', 'post')).toEqual(['200', '400', '422']);
     expect(codes('/probe/superuser')).toEqual(['401', '403']);
     expect(codes('/probe/public')).toEqual(globalGuard ? ['200', '401'] : ['200']);
   });
@@ -104,6 +112,13 @@ describe.each(variants)('OpenAPI document (%s, prefix "%s", globalGuard %s)', (p
     const bad = JSON.stringify(login.responses['400']);
     expect(bad).toContain('LOGIN_BAD_CREDENTIALS');
     expect(bad).toContain('LOGIN_USER_NOT_VERIFIED');
+    const codesOf = (path: string, method = 'post') => JSON.stringify(find(t.document, `${base}${path}`, method).responses['400']);
+    expect(codesOf('/auth/verify')).toContain('VERIFY_USER_BAD_TOKEN');
+    expect(codesOf('/auth/verify')).toContain('VERIFY_USER_ALREADY_VERIFIED');
+    expect(codesOf('/auth/reset-password')).toContain('RESET_PASSWORD_BAD_TOKEN');
+    expect(codesOf('/auth/reset-password')).toContain('RESET_PASSWORD_INVALID_PASSWORD');
+    expect(codesOf('/users/me', 'patch')).toContain('UPDATE_USER_EMAIL_ALREADY_EXISTS');
+    expect(codesOf('/users/{id}', 'patch')).toContain('UPDATE_USER_INVALID_PASSWORD');
     const registerBad = JSON.stringify(find(t.document, `${base}/auth/register`, 'post').responses['400']);
     expect(registerBad).toContain('REGISTER_USER_ALREADY_EXISTS');
     expect(registerBad).toContain('REGISTER_INVALID_PASSWORD');

@@ -27,6 +27,23 @@ describe('requiresVerification', () => {
   });
 });
 
+describe('a password policy of the app', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(async () => t?.close());
+
+  it('reaches the client as {code, reason} on register, update and reset', async () => {
+    const refused = await request(t.server as never).post('/auth/register').send({ email: 'pol@example.com', password: 'my Password 123' });
+    expect(refused.body).toEqual({ statusCode: 400, detail: { code: 'REGISTER_INVALID_PASSWORD', reason: 'Password should not contain "password"' } });
+    await register(t.server, 'pol@example.com');
+    const token = await login(t.server, 'pol@example.com');
+    const update = await request(t.server as never).patch('/users/me').set('Authorization', `Bearer ${token}`).send({ password: 'new password here', currentPassword: PASSWORD });
+    expect(update.body).toEqual({ statusCode: 400, detail: { code: 'UPDATE_USER_INVALID_PASSWORD', reason: 'Password should not contain "password"' } });
+  });
+});
+
 describe('routes can be turned off and moved', () => {
   let t: TestApp;
   beforeAll(async () => {

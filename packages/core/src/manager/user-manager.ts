@@ -209,7 +209,7 @@ export class UserManager<U extends UserProtocol<ID> = UserProtocol<any>, ID = an
    * (sync or async; call `super` to keep the length rule) and throw `InvalidPasswordError(reason)` to refuse: the
    * reason reaches the client.
    */
-  async validatePassword(password: string, _user: UserCreateInput | U): Promise<void> {
+  validatePassword(password: string, _user: UserCreateInput | U): void | Promise<void> {
     const length = [...password].length;
     if (length < this.minPasswordLength) {
       throw new InvalidPasswordError(`Password should be at least ${this.minPasswordLength} characters`);

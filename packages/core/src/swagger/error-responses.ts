@@ -3,7 +3,7 @@ import { ApiBadRequestResponse, ApiUnprocessableEntityResponse } from '@nestjs/s
 import { ErrorDto } from '../dto/error.dto.js';
 import type { ErrorCode } from '../errors/error-code.enum.js';
 
-/** Documents the 400 codes a route can answer (one example each) and its 422 validation answer. */
+/** Documents the 400 codes a route can answer (one example each), if any, and its 422 validation answer. */
 export function ApiErrorCodes(codes: Array<ErrorCode | { code: ErrorCode; reason: string }>) {
   const examples = Object.fromEntries(
     codes.map((detail) => {
@@ -11,8 +11,7 @@ export function ApiErrorCodes(codes: Array<ErrorCode | { code: ErrorCode; reason
       return [name, { summary: name, value: { statusCode: 400, detail } }];
     }),
   );
-  return applyDecorators(
-    ApiBadRequestResponse({ description: 'Refused; `detail` says why.', type: ErrorDto, examples }),
-    ApiUnprocessableEntityResponse({ description: 'Malformed request; `detail` lists the fields.', type: ErrorDto }),
-  );
+  const invalid = ApiUnprocessableEntityResponse({ description: 'Malformed request; `detail` lists the fields.', type: ErrorDto });
+  if (!codes.length) return invalid;
+  return applyDecorators(ApiBadRequestResponse({ description: 'Refused; `detail` says why.', type: ErrorDto, examples }), invalid);
 }
