@@ -16,6 +16,13 @@ export { BearerTransport } from './transport/bearer.transport.js';
 export type { TokenCarrier, Transport, TransportResponse } from './transport/transport.interface.js';
 export { JwtStrategy, type JwtStrategyOptions } from './strategy/jwt.strategy.js';
 export type { Strategy, UserLookup } from './strategy/strategy.interface.js';
+export type { StoredToken, TokenStore } from './strategy/token-store.interface.js';
+export {
+  generateOpaqueToken,
+  hashToken,
+  StoredTokenStrategy,
+  type StoredTokenStrategyOptions,
+} from './strategy/stored-token.strategy.js';
 
 export {
   UserManager,
@@ -54,4 +61,5 @@ export {
   UserNotExistsError,
 } from './errors/user.errors.js';
 export { StrategyDestroyNotSupportedError, TransportLogoutNotSupportedError } from './errors/not-supported.errors.js';
+export { StoreUnavailableError } from './errors/store.errors.js';
 export { DEFAULT_AUTH_AUDIENCE } from './users-auth.constants.js';

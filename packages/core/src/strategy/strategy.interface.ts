@@ -18,4 +18,9 @@ export interface Strategy<U extends UserProtocol<ID> = UserProtocol<any>, ID = U
   writeToken(user: U): Promise<string>;
   /** @throws StrategyDestroyNotSupportedError when tokens cannot be revoked (stateless JWTs). */
   destroyToken(token: string, user: U): Promise<void>;
+  /**
+   * Ends every token of the user (log out everywhere; password change, reset, deactivation, deletion). Absent on
+   * stateless strategies: JWTs end through their password fingerprint or their expiry.
+   */
+  destroyAllTokens?(user: U): Promise<void>;
 }
