@@ -9,11 +9,16 @@ export type {
 export type { AuthenticatedOptions } from './interfaces/authenticated-options.interface.js';
 export type { UserCreateData, UserProtocol } from './interfaces/user.interface.js';
 
-export { AuthenticationBackend, type AuthenticationBackendOptions } from './backend/authentication-backend.js';
+export {
+  AuthenticationBackend,
+  type AuthenticationBackendOptions,
+  type RefreshTokenOptions,
+} from './backend/authentication-backend.js';
 export { JwtAuthentication, type JwtAuthenticationOptions } from './backend/jwt-authentication.js';
 export { getPassportStrategyName } from './backend/backend-passport.strategy.js';
 export { BearerTransport } from './transport/bearer.transport.js';
-export type { TokenCarrier, Transport, TransportResponse } from './transport/transport.interface.js';
+export { CookieTransport, type CookieTransportOptions } from './transport/cookie.transport.js';
+export type { IssuedRefreshToken, TokenCarrier, Transport, TransportResponse } from './transport/transport.interface.js';
 export { JwtStrategy, type JwtStrategyOptions } from './strategy/jwt.strategy.js';
 export type { Strategy, UserLookup } from './strategy/strategy.interface.js';
 export type { StoredToken, TokenStore } from './strategy/token-store.interface.js';
@@ -62,4 +67,5 @@ export {
 } from './errors/user.errors.js';
 export { StrategyDestroyNotSupportedError, TransportLogoutNotSupportedError } from './errors/not-supported.errors.js';
 export { StoreUnavailableError } from './errors/store.errors.js';
+export { StoreUnavailableFilter } from './http/store-unavailable.filter.js';
 export { DEFAULT_AUTH_AUDIENCE } from './users-auth.constants.js';

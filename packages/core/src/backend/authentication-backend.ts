@@ -1,8 +1,20 @@
+import { randomUUID } from 'node:crypto';
 import { UsersAuthConfigurationError } from '../errors/configuration.errors.js';
 import { StrategyDestroyNotSupportedError, TransportLogoutNotSupportedError } from '../errors/not-supported.errors.js';
+import { UsersAuthError } from '../errors/users-auth.error.js';
 import type { UserProtocol } from '../interfaces/user.interface.js';
-import type { Strategy } from '../strategy/strategy.interface.js';
-import type { Transport, TransportResponse } from '../transport/transport.interface.js';
+import { generateOpaqueToken, hashToken } from '../strategy/stored-token.strategy.js';
+import type { Strategy, UserLookup } from '../strategy/strategy.interface.js';
+import type { TokenStore } from '../strategy/token-store.interface.js';
+import type { IssuedRefreshToken, Transport, TransportResponse } from '../transport/transport.interface.js';
+
+/** Refresh tokens of a backend: opaque, stored as hashes, rotated on every use. @publicApi */
+export interface RefreshTokenOptions {
+  /** Where refresh tokens live (`TypeOrmTokenStore`, `RedisTokenStore`…). */
+  store: TokenStore;
+  /** Lifetime of each refresh token, in seconds. @default 1209600 (14 days) */
+  lifetimeSeconds?: number;
+}
 
 /** @publicApi */
 export interface AuthenticationBackendOptions<U extends UserProtocol<ID>, ID = U['id']> {
@@ -12,9 +24,12 @@ export interface AuthenticationBackendOptions<U extends UserProtocol<ID>, ID = U
   strategy: Strategy<U, ID>;
   /** Token URL shown in Swagger; only needed behind a proxy that rewrites paths. @default the real login path */
   tokenUrl?: string;
+  /** Also hand out refresh tokens at login, rotated by `POST /auth/<name>/refresh`. @default off */
+  refresh?: RefreshTokenOptions;
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+const DEFAULT_REFRESH_LIFETIME_SECONDS = 14 * 24 * 3600;
 
 /**
  * A transport (where the token travels) plus a strategy (what the token is), under a name.
@@ -25,6 +40,7 @@ export class AuthenticationBackend<U extends UserProtocol<ID> = UserProtocol<any
   readonly transport: Transport;
   readonly strategy: Strategy<U, ID>;
   readonly tokenUrl?: string;
+  readonly refresh?: Required<RefreshTokenOptions>;
 
   constructor(options: AuthenticationBackendOptions<U, ID>) {
     if (typeof options.name !== 'string' || !NAME.test(options.name)) {
@@ -36,10 +52,38 @@ export class AuthenticationBackend<U extends UserProtocol<ID> = UserProtocol<any
     this.transport = options.transport;
     this.strategy = options.strategy;
     this.tokenUrl = options.tokenUrl;
+    if (options.refresh) {
+      const lifetimeSeconds = options.refresh.lifetimeSeconds ?? DEFAULT_REFRESH_LIFETIME_SECONDS;
+      if (!Number.isSafeInteger(lifetimeSeconds) || lifetimeSeconds <= 0) {
+        throw new UsersAuthConfigurationError(`Backend "${this.name}": refresh.lifetimeSeconds must be a positive whole number.`);
+      }
+      this.refresh = { store: options.refresh.store, lifetimeSeconds };
+    }
   }
 
+  /** A new access token (and, with refresh on, a new refresh-token family), as the transport answers it. */
   async login(user: U): Promise<TransportResponse> {
-    return this.transport.loginResponse(await this.strategy.writeToken(user));
+    const refresh = this.refresh ? await this.issueRefreshToken(user, randomUUID()) : undefined;
+    return this.transport.loginResponse(await this.strategy.writeToken(user), refresh);
+  }
+
+  /**
+   * Rotates a refresh token: the presented one is spent and a new pair is answered. Presenting a token that was
+   * already spent means it leaked (or was replayed): the whole family is revoked and `null` is returned.
+   */
+  async refreshLogin(refreshToken: string, users: UserLookup<U, ID>): Promise<TransportResponse | null> {
+    if (!this.refresh || !/^[\w-]{43}$/.test(refreshToken)) return null;
+    const spent = await this.refresh.store.spend(hashToken(refreshToken));
+    if (!spent) return null;
+    const { token, alreadySpent } = spent;
+    if (alreadySpent) {
+      if (token.family) await this.refresh.store.deleteFamily(token.family);
+      return null;
+    }
+    const user = await this.findUser(token.userId, users);
+    if (!user?.isActive) return null;
+    const next = await this.issueRefreshToken(user, token.family ?? randomUUID());
+    return this.transport.loginResponse(await this.strategy.writeToken(user), next);
   }
 
   async logout(token: string, user: U): Promise<TransportResponse> {
@@ -52,6 +96,28 @@ export class AuthenticationBackend<U extends UserProtocol<ID> = UserProtocol<any
       return this.transport.logoutResponse();
     } catch (error) {
       if (error instanceof TransportLogoutNotSupportedError) return { status: 204 };
+      throw error;
+    }
+  }
+
+  /** Ends every stored token of the user on this backend: stateful access tokens and refresh tokens. */
+  async destroyAllTokens(user: U): Promise<void> {
+    await this.strategy.destroyAllTokens?.(user);
+    await this.refresh?.store.deleteUser(String(user.id));
+  }
+
+  private async issueRefreshToken(user: U, family: string): Promise<IssuedRefreshToken> {
+    const token = generateOpaqueToken();
+    const { lifetimeSeconds, store } = this.refresh!;
+    await store.save({ hash: hashToken(token), userId: String(user.id), family, expiresAt: new Date(Date.now() + lifetimeSeconds * 1000) });
+    return { token, lifetimeSeconds };
+  }
+
+  private async findUser(userId: string, users: UserLookup<U, ID>): Promise<U | null> {
+    try {
+      return await users.get(users.parseId(userId));
+    } catch (error) {
+      if (error instanceof UsersAuthError) return null;
       throw error;
     }
   }

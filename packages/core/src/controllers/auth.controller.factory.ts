@@ -1,15 +1,18 @@
-import { Body, Controller, HttpCode, Inject, Post, Req, Res, UseGuards, type Type } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, NotFoundException, Post, Req, Res, UseFilters, UseGuards, type Type } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { ApiBody, ApiConsumes, ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { AuthenticationBackend } from '../backend/authentication-backend.js';
 import { Authenticated } from '../decorators/authenticated.decorator.js';
 import { Public } from '../decorators/public.decorator.js';
+import { ErrorDto } from '../dto/error.dto.js';
 import { LoginDto } from '../dto/login.dto.js';
+import { RefreshDto } from '../dto/refresh.dto.js';
 import { ErrorCode } from '../errors/error-code.enum.js';
 import type { AuthContext } from '../guards/users-auth.guard.js';
 import { AcceptsMediaTypes } from '../http/content-type.guard.js';
-import { badRequest } from '../http/http-errors.js';
+import { badRequest, forbidden, unauthorized } from '../http/http-errors.js';
 import { sendTransportResponse } from '../http/reply.util.js';
+import { StoreUnavailableFilter } from '../http/store-unavailable.filter.js';
 import { createUsersAuthValidationPipe } from '../http/validation.pipe.js';
 import type { UserProtocol } from '../interfaces/user.interface.js';
 import type { UsersAuthModuleOptions } from '../interfaces/users-auth-module-options.interface.js';
@@ -19,10 +22,16 @@ import { AUTH_CONTEXT } from '../users-auth.constants.js';
 import { MODULE_OPTIONS_TOKEN } from '../users-auth.module-definition.js';
 import { getBackendToken } from '../users-auth.providers.js';
 
-/** `POST /<authPath>/<name>/login` and `/logout` for one backend (fastapi-users' auth router). */
+type HttpRequest = Record<PropertyKey, unknown> & { headers: Record<string, string | string[] | undefined>; method?: string };
+
+/**
+ * `POST /<authPath>/<name>/login`, `/logout`, `/logout-all` and `/refresh` for one backend (fastapi-users' auth
+ * router, plus "log out everywhere" and refresh-token rotation).
+ */
 export function createAuthController(backendName: string, authPath: string): Type<unknown> {
   @ApiTags('auth')
   @Public()
+  @UseFilters(StoreUnavailableFilter)
   @Controller(`${authPath}/${backendName}`)
   class AuthController {
     constructor(
@@ -41,9 +50,11 @@ export function createAuthController(backendName: string, authPath: string): Typ
     @ApiErrorCodes([ErrorCode.LOGIN_BAD_CREDENTIALS, ErrorCode.LOGIN_USER_NOT_VERIFIED])
     async login(
       @Body(createUsersAuthValidationPipe()) credentials: LoginDto,
-      @Req() request: unknown,
+      @Req() request: HttpRequest,
       @Res() response: unknown,
     ): Promise<unknown> {
+      // Login CSRF: another site must not log a browser into an attacker's account through a cookie backend.
+      if (!this.backend.transport.isTrustedOrigin(request)) throw forbidden();
       const user = await this.users.authenticate(credentials);
       // Unknown email, wrong password and inactive user must be indistinguishable.
       if (!user || !user.isActive) throw badRequest(ErrorCode.LOGIN_BAD_CREDENTIALS);
@@ -58,9 +69,45 @@ export function createAuthController(backendName: string, authPath: string): Typ
     @Authenticated({ backends: [backendName] })
     @ApiOperation({ operationId: `auth:${backendName}.logout`, summary: `Log out (${backendName})` })
     @ApiNoContentResponse({ description: 'Logged out. A stateless JWT stays valid until it expires.' })
-    async logout(@Req() request: Record<PropertyKey, unknown>, @Res() response: unknown): Promise<unknown> {
+    async logout(@Req() request: HttpRequest, @Res() response: unknown): Promise<unknown> {
       const { token } = request[AUTH_CONTEXT] as AuthContext;
       const answer = await this.backend.logout(token, request.user as UserProtocol<unknown>);
+      return sendTransportResponse(this.adapterHost.httpAdapter, response, answer);
+    }
+
+    @Post('logout-all')
+    @HttpCode(204)
+    @Authenticated({ backends: [backendName] })
+    @ApiOperation({ operationId: `auth:${backendName}.logout_all`, summary: `Log out everywhere (${backendName})` })
+    @ApiNoContentResponse({
+      description: 'Every stored token and refresh token of the user ends, on every backend. Stateless JWTs end at their expiry.',
+    })
+    async logoutAll(@Req() request: HttpRequest, @Res() response: unknown): Promise<unknown> {
+      const { token } = request[AUTH_CONTEXT] as AuthContext;
+      const user = request.user as UserProtocol<unknown>;
+      await this.users.logoutEverywhere(user);
+      return sendTransportResponse(this.adapterHost.httpAdapter, response, await this.backend.logout(token, user));
+    }
+
+    @Post('refresh')
+    @HttpCode(200)
+    @UseGuards(AcceptsMediaTypes('form', 'json'))
+    @ApiOperation({ operationId: `auth:${backendName}.refresh`, summary: `Rotate a refresh token (${backendName})` })
+    @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
+    @ApiBody({ type: RefreshDto })
+    @ApiOkResponse({ description: 'A new access token and a new refresh token; the presented one is spent.' })
+    @ApiUnauthorizedResponse({ description: 'Unknown, expired or already used refresh token (reuse revokes its family).', type: ErrorDto })
+    @ApiNotFoundResponse({ description: 'This backend has no refresh tokens.', type: ErrorDto })
+    async refresh(
+      @Body(createUsersAuthValidationPipe()) body: RefreshDto,
+      @Req() request: HttpRequest,
+      @Res() response: unknown,
+    ): Promise<unknown> {
+      if (!this.backend.refresh) throw new NotFoundException({ statusCode: 404, detail: 'Not Found' });
+      if (!this.backend.transport.isTrustedOrigin(request)) throw forbidden();
+      const presented = this.backend.transport.extractRefreshToken(request, { ...body });
+      const answer = presented && (await this.backend.refreshLogin(presented, this.users));
+      if (!answer) throw unauthorized();
       return sendTransportResponse(this.adapterHost.httpAdapter, response, answer);
     }
   }

@@ -1,10 +1,11 @@
-import { Body, Controller, HttpCode, Inject, Post, Req, UseGuards, type Type } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Post, Req, UseGuards, UseFilters, type Type } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '../decorators/public.decorator.js';
 import { toUserRead } from '../dto/user-read.dto.js';
 import { ErrorCode } from '../errors/error-code.enum.js';
 import { AcceptsMediaTypes } from '../http/content-type.guard.js';
 import { mapUserWriteError, REGISTER_ERRORS } from '../http/error-mapping.js';
+import { StoreUnavailableFilter } from '../http/store-unavailable.filter.js';
 import { createUsersAuthValidationPipe } from '../http/validation.pipe.js';
 import type { UserProtocol } from '../interfaces/user.interface.js';
 import type { UsersAuthSettings } from '../interfaces/users-auth-module-options.interface.js';
@@ -15,6 +16,7 @@ import { ApiErrorCodes } from '../swagger/error-responses.js';
 export function createRegisterController({ routes, dto }: UsersAuthSettings): Type<unknown> {
   @ApiTags('auth')
   @Public()
+  @UseFilters(StoreUnavailableFilter)
   @Controller(routes.registerPath)
   class RegisterController {
     constructor(@Inject(UserManager) private readonly users: UserManager<UserProtocol<unknown>, unknown>) {}

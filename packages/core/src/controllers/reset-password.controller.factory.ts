@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Inject, Post, Req, UseGuards, type Type } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Post, Req, UseGuards, UseFilters, type Type } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '../decorators/public.decorator.js';
 import { EmailDto, ResetPasswordDto } from '../dto/token.dto.js';
@@ -6,6 +6,7 @@ import { ErrorCode } from '../errors/error-code.enum.js';
 import { InvalidPasswordError, InvalidResetPasswordTokenError } from '../errors/user.errors.js';
 import { AcceptsMediaTypes } from '../http/content-type.guard.js';
 import { badRequest } from '../http/http-errors.js';
+import { StoreUnavailableFilter } from '../http/store-unavailable.filter.js';
 import { createUsersAuthValidationPipe } from '../http/validation.pipe.js';
 import type { UserProtocol } from '../interfaces/user.interface.js';
 import type { UsersAuthSettings } from '../interfaces/users-auth-module-options.interface.js';
@@ -18,6 +19,7 @@ export function createResetPasswordController({ routes }: UsersAuthSettings): Ty
   @ApiTags('auth')
   @Public()
   @UseGuards(AcceptsMediaTypes('json'))
+  @UseFilters(StoreUnavailableFilter)
   @Controller(routes.resetPasswordPath)
   class ResetPasswordController {
     constructor(

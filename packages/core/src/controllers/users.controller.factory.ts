@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, NotFoundException, Param, Patch, Req, UseGuards, type Type } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, NotFoundException, Param, Patch, Req, UseGuards, UseFilters, type Type } from '@nestjs/common';
 import { ApiBody, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated } from '../decorators/authenticated.decorator.js';
 import { CurrentUser } from '../decorators/current-user.decorator.js';
@@ -7,6 +7,7 @@ import { toUserRead } from '../dto/user-read.dto.js';
 import { ErrorCode } from '../errors/error-code.enum.js';
 import { AcceptsMediaTypes } from '../http/content-type.guard.js';
 import { mapUserWriteError, UPDATE_ERRORS } from '../http/error-mapping.js';
+import { StoreUnavailableFilter } from '../http/store-unavailable.filter.js';
 import { createUsersAuthValidationPipe } from '../http/validation.pipe.js';
 import type { UserProtocol } from '../interfaces/user.interface.js';
 import type { UsersAuthSettings } from '../interfaces/users-auth-module-options.interface.js';
@@ -23,6 +24,7 @@ const UPDATE_ERROR_EXAMPLES = [
 /** `GET/PATCH /<usersPath>/me` and the superuser routes `GET/PATCH/DELETE /<usersPath>/{id}` (fastapi-users' users router). */
 export function createUsersController({ routes, dto }: UsersAuthSettings): Type<unknown> {
   @ApiTags('users')
+  @UseFilters(StoreUnavailableFilter)
   @Controller(routes.usersPath)
   class UsersController {
     constructor(@Inject(UserManager) private readonly users: UserManager<AnyUser, unknown>) {}

@@ -1,7 +1,8 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import type { AuthenticationBackend } from '../backend/authentication-backend.js';
-import { forbidden, unauthorized } from '../http/http-errors.js';
+import { StoreUnavailableError } from '../errors/store.errors.js';
+import { forbidden, RETRY_AFTER_SECONDS, serviceUnavailable, unauthorized } from '../http/http-errors.js';
 import type { AuthenticatedOptions } from '../interfaces/authenticated-options.interface.js';
 import type { UserProtocol } from '../interfaces/user.interface.js';
 import type { UsersAuthModuleOptions, UsersAuthSettings } from '../interfaces/users-auth-module-options.interface.js';
@@ -43,7 +44,7 @@ export class UsersAuthGuard implements CanActivate {
     if ((request[AUTH_CONTEXT] as AuthContext | undefined)?.options === requirements) return true;
 
     const { verified = this.options.requiresVerification ?? false, active = true } = requirements;
-    const found = await this.authenticate(request, requirements.backends);
+    const found = await this.authenticateOrUnavailable(context, request, requirements.backends);
     const user = found?.user;
     let failure: 401 | 403 | undefined;
     if (!user || (active && !user.isActive)) failure = 401;
@@ -59,6 +60,8 @@ export class UsersAuthGuard implements CanActivate {
       throw unauthorized();
     }
     if (failure === 403) throw forbidden();
+    // A cookie rides along with cross-site requests: a state change must come from the app's own pages (CSRF).
+    if (!found!.backend.transport.isTrustedOrigin(request)) throw forbidden();
     request.user = user;
     request[AUTH_CONTEXT] = { backend: found!.backend, token: found!.token, options: requirements };
     return true;
@@ -77,6 +80,17 @@ export class UsersAuthGuard implements CanActivate {
       if (requirements) return requirements;
     }
     return this.settings.globalGuard ? this.settings.globalRequirements : undefined;
+  }
+
+  private async authenticateOrUnavailable(context: ExecutionContext, request: AuthenticatedRequest, names?: string[]) {
+    try {
+      return await this.authenticate(request, names);
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      // Fail closed, and never as 401: a client must not drop a good token because the store is down.
+      this.setHeader(context, 'Retry-After', String(RETRY_AFTER_SECONDS));
+      throw serviceUnavailable();
+    }
   }
 
   /** The first backend, among `names`, whose token yields a user. */

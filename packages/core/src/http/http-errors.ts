@@ -1,4 +1,4 @@
-import { BadRequestException, ForbiddenException, HttpException, UnauthorizedException } from '@nestjs/common';
+import { BadRequestException, ForbiddenException, HttpException, ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
 import type { ErrorCode } from '../errors/error-code.enum.js';
 
 /** Error bodies are `{statusCode, detail}`, as fastapi-users clients expect. */
@@ -12,4 +12,11 @@ export function unauthorized(): HttpException {
 
 export function forbidden(): HttpException {
   return new ForbiddenException({ statusCode: 403, detail: 'Forbidden' });
+}
+
+/** How long clients should wait before retrying after a 503, in seconds. */
+export const RETRY_AFTER_SECONDS = 5;
+
+export function serviceUnavailable(): HttpException {
+  return new ServiceUnavailableException({ statusCode: 503, detail: 'Service Unavailable' });
 }

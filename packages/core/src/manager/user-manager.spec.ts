@@ -13,6 +13,7 @@ import {
 } from '../errors/user.errors.js';
 import type { UserCreateData, UserProtocol } from '../interfaces/user.interface.js';
 import type { UsersAuthModuleOptions } from '../interfaces/users-auth-module-options.interface.js';
+import { AUTH_BACKENDS } from '../users-auth.constants.js';
 import { MODULE_OPTIONS_TOKEN } from '../users-auth.module-definition.js';
 import { Argon2PasswordHelper, PasswordHelper } from './password.helper.js';
 import { UserManager, type UserCreateInput } from './user-manager.js';
@@ -77,6 +78,7 @@ async function setup(options: { defaultArgon2?: boolean; manager?: typeof UserMa
       { provide: PasswordHelper, useValue: passwordHelper },
       { provide: MODULE_OPTIONS_TOKEN, useValue: moduleOptions },
       { provide: UserTokens, useFactory: () => new UserTokens(moduleOptions) },
+      { provide: AUTH_BACKENDS, useValue: moduleOptions.backends },
     ],
   }).compile();
   const manager = moduleRef.get<UserManager<TestUser, string>>(managerClass);

@@ -13,6 +13,8 @@ import {
 import type { UserCreateData, UserProtocol } from '../interfaces/user.interface.js';
 import type { UsersAuthModuleOptions } from '../interfaces/users-auth-module-options.interface.js';
 import type { UserLookup } from '../strategy/strategy.interface.js';
+import type { AuthenticationBackend } from '../backend/authentication-backend.js';
+import { AUTH_BACKENDS } from '../users-auth.constants.js';
 import { MODULE_OPTIONS_TOKEN } from '../users-auth.module-definition.js';
 import { PasswordHelper } from './password.helper.js';
 import { UserTokens } from './user-tokens.js';
@@ -64,6 +66,7 @@ export class UserManager<U extends UserProtocol<ID> = UserProtocol<any>, ID = an
   @Inject(PasswordHelper) protected readonly passwordHelper!: PasswordHelper;
   @Inject(UserTokens) protected readonly tokens!: UserTokens;
   @Inject(MODULE_OPTIONS_TOKEN) protected readonly options!: UsersAuthModuleOptions;
+  @Inject(AUTH_BACKENDS) protected readonly backends!: AuthenticationBackend<U, ID>[];
 
   /** Shortest accepted password, in Unicode code points (NIST SP 800-63B). */
   protected readonly minPasswordLength: number = 8;
@@ -125,6 +128,7 @@ export class UserManager<U extends UserProtocol<ID> = UserProtocol<any>, ID = an
       changes.hashedPassword = await this.passwordHelper.hash(password);
     }
     const updated = await this.users.update(user, changes);
+    if (password !== undefined || (user.isActive && updated.isActive === false)) await this.logoutEverywhere(updated);
     const { hashedPassword: _hidden, ...reported } = changes;
     await this.onAfterUpdate(updated, password === undefined ? reported : { ...reported, password: true }, request);
     return updated;
@@ -133,6 +137,7 @@ export class UserManager<U extends UserProtocol<ID> = UserProtocol<any>, ID = an
   /** Deletes a user between the two delete hooks. */
   async delete(user: U, { request }: ManagerCallOptions = {}): Promise<void> {
     await this.onBeforeDelete(user, request);
+    await this.logoutEverywhere(user);
     await this.users.delete(user);
     await this.onAfterDelete(user, request);
   }
@@ -200,8 +205,18 @@ export class UserManager<U extends UserProtocol<ID> = UserProtocol<any>, ID = an
       { hashedPassword: await this.passwordHelper.hash(password) } as Partial<U>,
     );
     if (!updated) throw new InvalidResetPasswordTokenError();
+    await this.logoutEverywhere(updated);
     await this.onAfterResetPassword(updated, request);
     return updated;
+  }
+
+  /**
+   * Ends every stored token of the user on every backend (database and Redis access tokens, refresh tokens). JWTs
+   * cannot be recalled: they end at their expiry, or at the next password change through their fingerprint.
+   * Called after a password change or reset, a deactivation and before a deletion.
+   */
+  async logoutEverywhere(user: U): Promise<void> {
+    for (const backend of this.backends) await backend.destroyAllTokens(user);
   }
 
   /**

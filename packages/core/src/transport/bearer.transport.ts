@@ -1,5 +1,5 @@
 import { TransportLogoutNotSupportedError } from '../errors/not-supported.errors.js';
-import type { TokenCarrier, Transport, TransportResponse } from './transport.interface.js';
+import type { IssuedRefreshToken, TokenCarrier, Transport, TransportResponse } from './transport.interface.js';
 
 /**
  * `Authorization: Bearer <token>` in, OAuth2 token response out — the shape Swagger UI's password flow reads, so its
@@ -16,6 +16,7 @@ export class BearerTransport implements Transport {
       properties: {
         access_token: { type: 'string', example: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9...' },
         token_type: { type: 'string', enum: ['bearer'] },
+        refresh_token: { type: 'string', description: 'Only on backends with refresh tokens on.' },
       },
     },
   };
@@ -29,10 +30,14 @@ export class BearerTransport implements Transport {
     return token && !/\s/.test(token) ? token : undefined;
   }
 
-  loginResponse(token: string): TransportResponse {
+  extractRefreshToken(_request: TokenCarrier, body: Record<string, unknown>): string | undefined {
+    return typeof body.refresh_token === 'string' && body.refresh_token ? body.refresh_token : undefined;
+  }
+
+  loginResponse(token: string, refresh?: IssuedRefreshToken): TransportResponse {
     return {
       status: 200,
-      body: { access_token: token, token_type: 'bearer' },
+      body: { access_token: token, token_type: 'bearer', ...(refresh && { refresh_token: refresh.token }) },
       // RFC 6749 §5.1: token responses must not be cached.
       headers: { 'Cache-Control': 'no-store', Pragma: 'no-cache' },
     };
@@ -40,6 +45,11 @@ export class BearerTransport implements Transport {
 
   logoutResponse(): TransportResponse {
     throw new TransportLogoutNotSupportedError();
+  }
+
+  /** A header is never attached by a browser on its own, so no cross-site request can carry it. */
+  isTrustedOrigin(): boolean {
+    return true;
   }
 
   securityScheme(tokenUrl: string) {
