@@ -1,0 +1,170 @@
+import { InMemoryTokenStore } from '@nest-users/testing';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PASSWORD, register } from '../fixtures/http.js';
+import type { Platform } from '../fixtures/test-app.js';
+import { createTokenApp, type TokenApp } from '../fixtures/token-app.js';
+
+describe.each<Platform>(['express', 'fastify'])('cookie transport, stored tokens, refresh rotation (%s)', (platform) => {
+  let t: TokenApp;
+  const accessStore = new InMemoryTokenStore();
+  const refreshStore = new InMemoryTokenStore();
+  const http = () => request(t.server as never);
+  const form = (username: string, password = PASSWORD) => ({ username, password });
+  const cookiesOf = (response: request.Response): string[] => ([] as string[]).concat(response.headers['set-cookie'] ?? []);
+  const cookieValue = (response: request.Response, name: string) =>
+    cookiesOf(response).find((cookie) => cookie.startsWith(`${name}=`))?.split(';')[0]!.slice(name.length + 1);
+
+  beforeAll(async () => {
+    t = await createTokenApp(platform, { accessStore, refreshStore });
+    for (const email of ['cora@example.com', 'stan@example.com', 'rex@example.com']) await register(t.server, email);
+  });
+  afterAll(async () => t?.close());
+
+  describe('cookie backend', () => {
+    it('logs in with 204 and a hardened cookie, and the cookie authenticates', async () => {
+      const login = await http().post('/auth/cookie/login').type('form').send(form('cora@example.com'));
+      expect(login.status).toBe(204);
+      expect(login.text).toBe('');
+      const access = cookiesOf(login).find((c) => c.startsWith('nest-users-auth='))!;
+      expect(access).toMatch(/; Max-Age=3600/);
+      expect(access).toMatch(/; Path=\//);
+      expect(access).toMatch(/; HttpOnly/);
+      expect(access).toMatch(/; Secure/);
+      expect(access).toMatch(/; SameSite=Lax/i);
+      expect(access.length).toBeLessThan(4096);
+      const cookie = `nest-users-auth=${cookieValue(login, 'nest-users-auth')}`;
+      expect((await http().get('/users/me').set('Cookie', cookie)).body.email).toBe('cora@example.com');
+      // The cookie's JWT is not a bearer token of another backend, and a bearer header is no cookie.
+      expect((await http().get('/probe/jwt-only').set('Cookie', cookie)).status).toBe(401);
+      expect((await http().get('/users/me').set('Authorization', `Bearer ${cookieValue(login, 'nest-users-auth')}`)).status).toBe(401);
+    });
+
+    it('refuses cookie-authenticated state changes from another site (CSRF), accepts same-origin and trusted ones', async () => {
+      const login = await http().post('/auth/cookie/login').type('form').send(form('cora@example.com'));
+      const cookie = `nest-users-auth=${cookieValue(login, 'nest-users-auth')}`;
+      const patch = () => http().patch('/users/me').set('Cookie', cookie).send({});
+      expect((await patch().set('Origin', 'https://evil.example')).status).toBe(403);
+      expect((await patch().set('Sec-Fetch-Site', 'cross-site').set('Origin', 'https://evil.example')).status).toBe(403);
+      expect((await patch().set('Sec-Fetch-Site', 'same-site')).status).toBe(403);
+      expect((await patch().set('Origin', 'null')).status).toBe(403);
+      expect((await patch().set('Sec-Fetch-Site', 'same-origin')).status).toBe(200);
+      expect((await patch().set('Origin', 'https://app.example.com').set('Sec-Fetch-Site', 'cross-site')).status).toBe(200);
+      expect((await patch()).status).toBe(200); // no browser headers: not a browser, no ambient cookie to abuse
+      // Reads are not state changes.
+      expect((await http().get('/users/me').set('Cookie', cookie).set('Origin', 'https://evil.example')).status).toBe(200);
+      // Login CSRF: another site cannot log this browser into an account.
+      const forged = await http().post('/auth/cookie/login').set('Origin', 'https://evil.example').type('form').send(form('cora@example.com'));
+      expect(forged.status).toBe(403);
+      // A text/plain body (a "simple" cross-site request) never reaches the handler.
+      expect((await http().patch('/users/me').set('Cookie', cookie).set('Content-Type', 'text/plain').send('{"email":"x@evil.io"}')).status).toBe(415);
+    });
+
+    it('logs out with 204, clearing the cookies with the same attributes', async () => {
+      const login = await http().post('/auth/cookie/login').type('form').send(form('cora@example.com'));
+      const cookie = `nest-users-auth=${cookieValue(login, 'nest-users-auth')}`;
+      expect((await http().get('/auth/cookie/logout').set('Cookie', cookie)).status).toBe(404);
+      const logout = await http().post('/auth/cookie/logout').set('Cookie', cookie);
+      expect(logout.status).toBe(204);
+      const cleared = cookiesOf(logout).find((c) => c.startsWith('nest-users-auth='))!;
+      expect(cleared).toMatch(/^nest-users-auth=;/);
+      expect(cleared).toMatch(/Max-Age=0/);
+      expect(cleared).toMatch(/HttpOnly/);
+      expect(cleared).toMatch(/Secure/);
+      expect(cleared).toMatch(/SameSite=Lax/i);
+      expect(cleared).toMatch(/Path=\//);
+    });
+
+    it('rotates the refresh cookie', async () => {
+      const login = await http().post('/auth/cookie/login').type('form').send(form('cora@example.com'));
+      const refresh = cookieValue(login, 'nest-users-auth-refresh')!;
+      const rotated = await http().post('/auth/cookie/refresh').set('Cookie', `nest-users-auth-refresh=${refresh}`);
+      expect(rotated.status).toBe(204);
+      expect(cookieValue(rotated, 'nest-users-auth-refresh')).not.toBe(refresh);
+      expect((await http().post('/auth/cookie/refresh').set('Cookie', `nest-users-auth-refresh=${refresh}`)).status).toBe(401);
+    });
+  });
+
+  describe('stored opaque tokens', () => {
+    const loginStored = async (email: string) => {
+      const response = await http().post('/auth/stored/login').type('form').send(form(email));
+      expect(response.status).toBe(200);
+      return response.body.access_token as string;
+    };
+
+    it('are opaque, stored only as hashes, and die at logout', async () => {
+      const token = await loginStored('stan@example.com');
+      expect(token).toMatch(/^[\w-]{43}$/);
+      expect(JSON.stringify(accessStore.records())).not.toContain(token);
+      const me = () => http().get('/users/me').set('Authorization', `Bearer ${token}`);
+      expect((await me()).status).toBe(200);
+      expect((await http().post('/auth/stored/logout').set('Authorization', `Bearer ${token}`)).status).toBe(204);
+      expect((await me()).status).toBe(401);
+      expect((await http().post('/auth/stored/logout').set('Authorization', `Bearer ${token}`)).status).toBe(401);
+    });
+
+    it('all end with logout-all, and with a password change or a deactivation', async () => {
+      const [a, b] = [await loginStored('stan@example.com'), await loginStored('stan@example.com')];
+      const me = (token: string) => http().get('/users/me').set('Authorization', `Bearer ${token}`);
+      expect((await http().post('/auth/stored/logout-all').set('Authorization', `Bearer ${a}`)).status).toBe(204);
+      expect((await me(a)).status).toBe(401);
+      expect((await me(b)).status).toBe(401);
+
+      const c = await loginStored('stan@example.com');
+      const d = await loginStored('stan@example.com');
+      const changed = await http().patch('/users/me').set('Authorization', `Bearer ${c}`).send({ password: 'another long secret', currentPassword: PASSWORD });
+      expect(changed.status).toBe(200);
+      expect((await me(c)).status).toBe(401);
+      expect((await me(d)).status).toBe(401);
+      expect(accessStore.records().filter((r) => r.userId === changed.body.id)).toEqual([]);
+    });
+  });
+
+  describe('refresh tokens on a bearer backend', () => {
+    it('rotate, and a reused one revokes its whole family', async () => {
+      const login = await http().post('/auth/jwt/login').type('form').send(form('rex@example.com'));
+      expect(login.body).toEqual({ access_token: expect.any(String), token_type: 'bearer', refresh_token: expect.stringMatching(/^[\w-]{43}$/) });
+      const first = login.body.refresh_token as string;
+
+      const rotated = await http().post('/auth/jwt/refresh').type('form').send({ grant_type: 'refresh_token', refresh_token: first });
+      expect(rotated.status).toBe(200);
+      expect(rotated.headers['cache-control']).toBe('no-store');
+      const second = rotated.body.refresh_token as string;
+      expect(second).not.toBe(first);
+      expect((await http().get('/users/me').set('Authorization', `Bearer ${rotated.body.access_token}`)).status).toBe(200);
+
+      // The first token is replayed (stolen): refused, and the legitimate holder's newer token dies with it.
+      expect((await http().post('/auth/jwt/refresh').send({ refresh_token: first })).status).toBe(401);
+      expect((await http().post('/auth/jwt/refresh').send({ refresh_token: second })).status).toBe(401);
+      expect(JSON.stringify(refreshStore.records())).not.toContain(second);
+    });
+
+    it('lets exactly one of 10 concurrent refreshes with one token win', async () => {
+      const login = await http().post('/auth/jwt/login').type('form').send(form('rex@example.com'));
+      const answers = await Promise.all(Array.from({ length: 10 }, () => http().post('/auth/jwt/refresh').send({ refresh_token: login.body.refresh_token })));
+      expect(answers.filter((a) => a.status === 200)).toHaveLength(1);
+    });
+
+    it('refuses garbage, missing and foreign refresh tokens; 404 where refresh is off', async () => {
+      for (const body of [{}, { refresh_token: 'x' }, { refresh_token: 'a'.repeat(43) }, { refresh_token: 1 }]) {
+        expect([401, 422]).toContain((await http().post('/auth/jwt/refresh').send(body)).status);
+      }
+      const login = await http().post('/auth/jwt/login').type('form').send(form('rex@example.com'));
+      expect([401, 422]).toContain((await http().post('/auth/jwt/refresh').send({ refresh_token: login.body.access_token })).status);
+      expect((await http().post('/auth/stored/refresh').send({ refresh_token: login.body.refresh_token })).status).toBe(404);
+    });
+
+    it('end when the password is reset or changed', async () => {
+      const login = await http().post('/auth/jwt/login').type('form').send(form('rex@example.com'));
+      await http().patch('/users/me').set('Authorization', `Bearer ${login.body.access_token}`).send({ password: 'rex new password', currentPassword: PASSWORD }).expect(200);
+      expect((await http().post('/auth/jwt/refresh').send({ refresh_token: login.body.refresh_token })).status).toBe(401);
+    });
+  });
+
+  it('documents a cookie scheme for the cookie backend, and the new routes', () => {
+    expect(t.document.components!.securitySchemes!.cookie).toEqual(expect.objectContaining({ type: 'apiKey', in: 'cookie', name: 'nest-users-auth' }));
+    const paths = Object.keys(t.document.paths);
+    for (const path of ['/auth/jwt/refresh', '/auth/stored/logout-all', '/auth/cookie/logout']) expect(paths).toContain(path);
+    expect(Object.keys(t.document.paths['/auth/cookie/login']!.post!.responses)).toContain('204');
+  });
+});
