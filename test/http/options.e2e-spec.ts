@@ -102,3 +102,28 @@ describe('rows from a fastapi-users database', () => {
     }
   });
 });
+
+describe('a login storm', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ argon2: { maxConcurrent: 2, maxQueued: 8 } });
+    await register(t.server, 'storm@example.com');
+  });
+  afterAll(async () => t?.close());
+
+  it('gets 503 + Retry-After beyond the hashing queue, never a 500, and the app keeps serving', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        request(t.server as never).post('/auth/jwt/login').type('form').send({ username: 'storm@example.com', password: i % 2 ? PASSWORD : 'wrong password' }),
+      ),
+    );
+    const statuses = answers.map((answer) => answer.status);
+    expect(statuses.every((status) => [200, 400, 503].includes(status)), statuses.join()).toBe(true);
+    const refused = answers.filter((answer) => answer.status === 503);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused[0]!.body).toEqual({ statusCode: 503, detail: 'Service Unavailable' });
+    expect(refused[0]!.headers['retry-after']).toBe('5');
+    expect(statuses.filter((status) => status !== 503).length).toBeGreaterThanOrEqual(10);
+    await login(t.server, 'storm@example.com');
+  });
+});

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hash, parseOptions, verify, type Options } from '@node-rs/argon2';
 import { verify as verifyBcrypt } from '@node-rs/bcrypt';
+import { ConcurrencyLimiter, HashingCapacityError } from './concurrency-limiter.js';
 
 /**
  * Hashes and checks passwords. Swap it through the module's `passwordHelper` option.
@@ -27,6 +28,10 @@ export interface Argon2Parameters {
   timeCost?: number;
   /** Lanes. @default 1 */
   parallelism?: number;
+  /** Hashes and verifications running at once (each holds `memoryCost` while it runs). @default 4 (libuv's pool size) */
+  maxConcurrent?: number;
+  /** Hashes allowed to wait for a slot; beyond that a login answers 503 at once. @default 256 */
+  maxQueued?: number;
 }
 
 // The ambient const enum of @node-rs/argon2 cannot be read under isolatedModules.
@@ -42,9 +47,11 @@ const BCRYPT_MAX_BYTES = 72;
  */
 export class Argon2PasswordHelper implements PasswordHelper {
   private readonly options: Options;
+  private readonly limiter: ConcurrencyLimiter;
   private dummyHash?: Promise<string>;
 
   constructor(parameters: Argon2Parameters = {}) {
+    this.limiter = new ConcurrencyLimiter(parameters.maxConcurrent ?? 4, parameters.maxQueued ?? 256);
     this.options = {
       algorithm: ARGON2ID,
       memoryCost: parameters.memoryCost ?? 19_456,
@@ -54,7 +61,7 @@ export class Argon2PasswordHelper implements PasswordHelper {
   }
 
   hash(password: string): Promise<string> {
-    return hash(password, this.options);
+    return this.limiter.run(() => hash(password, this.options));
   }
 
   async verifyAndUpdate(password: string, storedHash: string) {
@@ -65,7 +72,8 @@ export class Argon2PasswordHelper implements PasswordHelper {
 
   async verifyDummy(password: string): Promise<void> {
     this.dummyHash ??= this.hash(randomBytes(16).toString('hex'));
-    await verify(await this.dummyHash, password).catch(() => false);
+    const dummyHash = await this.dummyHash;
+    await this.limiter.run(() => verify(dummyHash, password).catch(() => false));
   }
 
   generate(): string {
@@ -74,11 +82,12 @@ export class Argon2PasswordHelper implements PasswordHelper {
 
   private async verify(password: string, storedHash: string): Promise<boolean> {
     try {
-      if (storedHash.startsWith('$argon2')) return await verify(storedHash, password);
+      if (storedHash.startsWith('$argon2')) return await this.limiter.run(() => verify(storedHash, password));
       if (BCRYPT.test(storedHash)) {
-        return Buffer.byteLength(password) <= BCRYPT_MAX_BYTES && (await verifyBcrypt(password, storedHash));
+        return Buffer.byteLength(password) <= BCRYPT_MAX_BYTES && (await this.limiter.run(() => verifyBcrypt(password, storedHash)));
       }
-    } catch {
+    } catch (error) {
+      if (error instanceof HashingCapacityError) throw error;
       // A malformed stored hash verifies nothing.
     }
     return false;
