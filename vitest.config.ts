@@ -20,6 +20,7 @@ export default defineConfig({
     alias: {
       '@nest-users/core': src('core'),
       '@nest-users/typeorm': src('typeorm'),
+      '@nest-users/redis': src('redis'),
       '@nest-users/testing': src('testing'),
     },
   },
