@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { UsersAuthConfigurationError } from '../errors/configuration.errors.js';
 import { StrategyDestroyNotSupportedError, TransportLogoutNotSupportedError } from '../errors/not-supported.errors.js';
-import { UsersAuthError } from '../errors/users-auth.error.js';
+import { isMissingUser } from '../errors/user.errors.js';
 import type { UserProtocol } from '../interfaces/user.interface.js';
 import { generateOpaqueToken, hashToken } from '../strategy/stored-token.strategy.js';
 import type { Strategy, UserLookup } from '../strategy/strategy.interface.js';
@@ -117,7 +117,7 @@ export class AuthenticationBackend<U extends UserProtocol<ID> = UserProtocol<any
     try {
       return await users.get(users.parseId(userId));
     } catch (error) {
-      if (error instanceof UsersAuthError) return null;
+      if (isMissingUser(error)) return null;
       throw error;
     }
   }

@@ -55,3 +55,8 @@ export class InvalidResetPasswordTokenError extends UsersAuthError {
     super('Invalid reset password token.');
   }
 }
+
+/** Whether a lookup failed because the id or the user does not exist (not because a store is down). */
+export function isMissingUser(error: unknown): boolean {
+  return error instanceof InvalidIdError || error instanceof UserNotExistsError;
+}

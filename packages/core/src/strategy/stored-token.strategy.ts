@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { UsersAuthConfigurationError } from '../errors/configuration.errors.js';
-import { UsersAuthError } from '../errors/users-auth.error.js';
+import { isMissingUser } from '../errors/user.errors.js';
 import type { UserProtocol } from '../interfaces/user.interface.js';
 import type { Strategy, UserLookup } from './strategy.interface.js';
 import type { TokenStore } from './token-store.interface.js';
@@ -55,7 +55,7 @@ export class StoredTokenStrategy<U extends UserProtocol<ID>, ID = U['id']> imple
     try {
       return await users.get(users.parseId(stored.userId));
     } catch (error) {
-      if (error instanceof UsersAuthError) return null;
+      if (isMissingUser(error)) return null;
       throw error;
     }
   }
