@@ -1,4 +1,8 @@
+export { AccessTokenEntity } from './access-token.entity.js';
 export { BaseUserEntity, BaseUserEntityInt, BaseUserEntityUUID } from './base-user.entity.js';
 export { canonicalEmail } from './canonical-email.util.js';
+export { DatabaseStrategy } from './database.strategy.js';
+export { isConnectionFailure, withDatabaseOutage } from './store-unavailable.util.js';
+export { TypeOrmTokenStore } from './typeorm-token.store.js';
 export { isUniqueViolation, TypeOrmUserRepository } from './typeorm-user.repository.js';
 export { UsersAuthTypeOrmModule } from './users-auth-typeorm.module.js';

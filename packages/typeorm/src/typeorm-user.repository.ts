@@ -1,6 +1,7 @@
 import { UserAlreadyExistsError, type UserCreateData, type UserProtocol, type UserRepository } from '@nest-users/core';
 import { IsNull, QueryFailedError, type FindOptionsWhere, type Repository } from 'typeorm';
 import { canonicalEmail } from './canonical-email.util.js';
+import { withDatabaseOutage } from './store-unavailable.util.js';
 import { queueWrite } from './write-queue.util.js';
 
 /**
@@ -11,11 +12,11 @@ export class TypeOrmUserRepository<U extends UserProtocol<ID>, ID = U['id']> imp
   constructor(protected readonly repository: Repository<U>) {}
 
   get(id: ID): Promise<U | null> {
-    return this.repository.findOneBy({ id } as FindOptionsWhere<U>);
+    return withDatabaseOutage(() => this.repository.findOneBy({ id } as FindOptionsWhere<U>));
   }
 
   getByEmail(email: string): Promise<U | null> {
-    return this.repository.findOneBy({ email: canonicalEmail(email) } as FindOptionsWhere<U>);
+    return withDatabaseOutage(() => this.repository.findOneBy({ email: canonicalEmail(email) } as FindOptionsWhere<U>));
   }
 
   async create(data: UserCreateData<U>): Promise<U> {
@@ -48,7 +49,7 @@ export class TypeOrmUserRepository<U extends UserProtocol<ID>, ID = U['id']> imp
 
   private async write<T>(run: () => Promise<T>): Promise<T> {
     try {
-      return await queueWrite(this.repository.manager.dataSource, run);
+      return await withDatabaseOutage(() => queueWrite(this.repository.manager.dataSource, run));
     } catch (error) {
       if (isUniqueViolation(error)) throw new UserAlreadyExistsError();
       throw error;

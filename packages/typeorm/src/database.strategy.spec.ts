@@ -1,0 +1,135 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hashToken, InvalidIdError, UserNotExistsError, type UserLookup } from '@nest-users/core';
+import { DataSource, Entity } from 'typeorm';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AccessTokenEntity } from './access-token.entity.js';
+import { BaseUserEntityUUID } from './base-user.entity.js';
+import { DatabaseStrategy } from './database.strategy.js';
+import { TypeOrmUserRepository } from './typeorm-user.repository.js';
+
+@Entity('strategy_user')
+class StrategyUser extends BaseUserEntityUUID {}
+
+const postgresUrl = process.env.TEST_POSTGRES_URL;
+if (!postgresUrl) {
+  console.warn('Skipping DatabaseStrategy on PostgreSQL: set TEST_POSTGRES_URL (e.g. postgres://postgres@127.0.0.1:5432/test).');
+}
+
+async function open(driver: 'SQLite' | 'PostgreSQL'): Promise<{ dataSource: DataSource; cleanup(): Promise<void> }> {
+  const entities = [StrategyUser, AccessTokenEntity];
+  if (driver === 'SQLite') {
+    const dir = mkdtempSync(join(tmpdir(), 'nest-users-db-strategy-'));
+    const dataSource = await new DataSource({
+      type: 'better-sqlite3',
+      database: join(dir, 'app.sqlite'),
+      entities,
+      synchronize: true,
+    }).initialize();
+    return {
+      dataSource,
+      cleanup: async () => {
+        await dataSource.destroy();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+  const schema = `nest_users_strategy_${process.pid}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+  const dataSource = await new DataSource({ type: 'postgres', url: postgresUrl, schema, entities }).initialize();
+  await dataSource.query(`CREATE SCHEMA "${schema}"`);
+  await dataSource.synchronize();
+  return {
+    dataSource,
+    cleanup: async () => {
+      await dataSource.query(`DROP SCHEMA "${schema}" CASCADE`);
+      await dataSource.destroy();
+    },
+  };
+}
+
+describe.each([
+  { driver: 'SQLite' as const, skip: false },
+  { driver: 'PostgreSQL' as const, skip: !postgresUrl },
+])('DatabaseStrategy on $driver', ({ driver, skip }) => {
+  let dataSource: DataSource;
+  let cleanup: (() => Promise<void>) | undefined;
+  let users: TypeOrmUserRepository<StrategyUser>;
+  let lookup: UserLookup<StrategyUser, string>;
+  let strategy: DatabaseStrategy<StrategyUser, string>;
+  const rows = () => dataSource.getRepository(AccessTokenEntity).find();
+
+  beforeEach(async (ctx) => {
+    if (skip) ctx.skip('set TEST_POSTGRES_URL to run it');
+    ({ dataSource, cleanup } = await open(driver));
+    users = new TypeOrmUserRepository(dataSource.getRepository(StrategyUser));
+    // What UserManager does: a malformed id or a missing user is "no user", never an error.
+    lookup = {
+      parseId: (value) => {
+        if (typeof value !== 'string' || !/^[0-9a-f-]{36}$/.test(value)) throw new InvalidIdError();
+        return value;
+      },
+      get: async (id) => (await users.get(id)) ?? Promise.reject(new UserNotExistsError()),
+    };
+    strategy = new DatabaseStrategy(dataSource.getRepository(AccessTokenEntity), { lifetimeSeconds: 3600 });
+  });
+
+  afterEach(async () => {
+    await cleanup?.();
+    cleanup = undefined;
+  });
+
+  it('reads a written token until it is destroyed', async () => {
+    const ada = await users.create({ email: 'ada@example.com', hashedPassword: 'h' });
+    const token = await strategy.writeToken(ada);
+    expect(token).toMatch(/^[\w-]{43}$/);
+    expect((await strategy.readToken(token, lookup))?.id).toBe(ada.id);
+    await strategy.destroyToken(token);
+    expect(await strategy.readToken(token, lookup)).toBeNull();
+    expect(await rows()).toEqual([]);
+  });
+
+  it("destroyAllTokens ends every token of one user and no one else's", async () => {
+    const ada = await users.create({ email: 'ada@example.com', hashedPassword: 'h' });
+    const grace = await users.create({ email: 'grace@example.com', hashedPassword: 'h' });
+    const adaTokens = [await strategy.writeToken(ada), await strategy.writeToken(ada)];
+    const graceToken = await strategy.writeToken(grace);
+    await strategy.destroyAllTokens(ada);
+    for (const token of adaTokens) expect(await strategy.readToken(token, lookup)).toBeNull();
+    expect((await strategy.readToken(graceToken, lookup))?.id).toBe(grace.id);
+  });
+
+  it('stores only the SHA-256 of the token, with its user and expiry', async () => {
+    const ada = await users.create({ email: 'ada@example.com', hashedPassword: 'h' });
+    const before = Date.now();
+    const token = await strategy.writeToken(ada);
+    const stored = await rows();
+    expect(stored).toHaveLength(1);
+    expect(stored[0]).toMatchObject({ hash: hashToken(token), userId: ada.id, family: null, spentAt: null });
+    const expiresIn = stored[0]!.expiresAt.getTime() - before;
+    expect(expiresIn).toBeGreaterThan(3599_000);
+    expect(expiresIn).toBeLessThan(3601_000);
+    // Read back raw, every column as the database holds it: the token appears in none of them.
+    const raw = await dataSource.createQueryBuilder().select('*').from(AccessTokenEntity, 't').getRawMany();
+    expect(JSON.stringify(raw)).toContain(hashToken(token));
+    expect(JSON.stringify(raw)).not.toContain(token);
+  });
+
+  it('refuses an expired token', async () => {
+    const ada = await users.create({ email: 'ada@example.com', hashedPassword: 'h' });
+    const token = await strategy.writeToken(ada);
+    await dataSource
+      .getRepository(AccessTokenEntity)
+      .update({ hash: hashToken(token) }, { expiresAt: new Date(Date.now() - 1000) });
+    expect(await strategy.readToken(token, lookup)).toBeNull();
+  });
+
+  it('refuses the token of a deleted user, and anything that is not one of its tokens', async () => {
+    const ada = await users.create({ email: 'ada@example.com', hashedPassword: 'h' });
+    const token = await strategy.writeToken(ada);
+    await users.delete(ada);
+    expect(await strategy.readToken(token, lookup)).toBeNull();
+    expect(await strategy.readToken(hashToken(token), lookup)).toBeNull();
+    expect(await strategy.readToken('not a token', lookup)).toBeNull();
+  });
+});

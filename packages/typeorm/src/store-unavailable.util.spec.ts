@@ -1,0 +1,332 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo, type Server, type Socket, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateOpaqueToken, hashToken, StoreUnavailableError, UserAlreadyExistsError } from '@nest-users/core';
+import { ConnectionIsNotSetError, DataSource, Entity, QueryFailedError } from 'typeorm';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AccessTokenEntity } from './access-token.entity.js';
+import { BaseUserEntityUUID } from './base-user.entity.js';
+import { isConnectionFailure, withDatabaseOutage } from './store-unavailable.util.js';
+import { TypeOrmTokenStore } from './typeorm-token.store.js';
+import { TypeOrmUserRepository } from './typeorm-user.repository.js';
+
+@Entity('outage_user')
+class OutageUser extends BaseUserEntityUUID {}
+
+const codeError = (code: string, message = 'boom') => Object.assign(new Error(message), { code });
+const wrapped = (driverError: Error) => new QueryFailedError('SELECT 1', [], driverError);
+
+describe('isConnectionFailure', () => {
+  const pgCodes = ['08000', '08001', '08003', '08004', '08006', '57P01', '57P02', '57P03', '53300', '57014'];
+  const socketCodes = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'];
+  it.each<[string, unknown]>([
+    ...pgCodes.map((code): [string, unknown] => [`pg ${code} inside a QueryFailedError`, wrapped(codeError(code))]),
+    ...socketCodes.map((code): [string, unknown] => [`${code} as thrown by the pool`, codeError(code)]),
+    ['ECONNRESET inside a QueryFailedError', wrapped(codeError('ECONNRESET'))],
+    ['a socket error as the cause of another error', new Error('outer', { cause: codeError('ETIMEDOUT') })],
+    ['an AggregateError of refused connections (IPv4 + IPv6)', new AggregateError([codeError('ECONNREFUSED')], '')],
+    ['pg "Connection terminated unexpectedly"', new Error('Connection terminated unexpectedly')],
+    ['pg "Connection terminated due to connection timeout"', new Error('Connection terminated due to connection timeout')],
+    ['pg-pool "timeout exceeded when trying to connect"', new Error('timeout exceeded when trying to connect')],
+    ['pg "Query read timeout"', wrapped(new Error('Query read timeout'))],
+    ['TypeORM "Driver not Connected"', new Error('Driver not Connected')],
+    ['TypeORM ConnectionIsNotSetError', new ConnectionIsNotSetError('postgres')],
+    ['SQLITE_BUSY', wrapped(codeError('SQLITE_BUSY', 'database is locked'))],
+    ['SQLITE_CANTOPEN', codeError('SQLITE_CANTOPEN', 'unable to open database file')],
+    ['SQLITE_IOERR_WRITE (an extended code)', wrapped(codeError('SQLITE_IOERR_WRITE', 'disk I/O error'))],
+  ])('is true for %s', (_, error) => {
+    expect(isConnectionFailure(error)).toBe(true);
+  });
+
+  it.each([
+    ['a unique violation (23505)', wrapped(codeError('23505', 'duplicate key value'))],
+    ['a syntax error (42601)', wrapped(codeError('42601'))],
+    ['a missing table (42P01)', wrapped(codeError('42P01', 'relation "x" does not exist'))],
+    ['SQLITE_CONSTRAINT_UNIQUE', wrapped(codeError('SQLITE_CONSTRAINT_UNIQUE'))],
+    ['a message that only mentions a connection', new Error('connection string is missing a host')],
+    ['a plain Error', new Error('boom')],
+    ['a bare string', 'ECONNREFUSED'],
+    ['null', null],
+  ])('is false for %s', (_, error) => {
+    expect(isConnectionFailure(error)).toBe(false);
+  });
+
+  it('stops on a cyclic cause chain', () => {
+    const a = new Error('a');
+    const b = new Error('b', { cause: a });
+    Object.assign(a, { cause: b });
+    expect(isConnectionFailure(a)).toBe(false);
+  });
+});
+
+describe('withDatabaseOutage', () => {
+  it('turns a connection failure into StoreUnavailableError("database") carrying the cause', async () => {
+    const cause = codeError('ECONNREFUSED');
+    const error = await withDatabaseOutage(() => Promise.reject(cause)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect(error).toMatchObject({ store: 'database', cause, message: 'database is unavailable.' });
+  });
+
+  it('passes results and every other error through unchanged', async () => {
+    expect(await withDatabaseOutage(async () => 42)).toBe(42);
+    const other = wrapped(codeError('23505'));
+    await expect(withDatabaseOutage(() => Promise.reject(other))).rejects.toBe(other);
+  });
+});
+
+const postgresUrl = process.env.TEST_POSTGRES_URL;
+if (!postgresUrl) {
+  console.warn('Skipping the PostgreSQL outage proofs: set TEST_POSTGRES_URL (e.g. postgres://postgres@127.0.0.1:5432/test).');
+}
+
+/**
+ * A TCP relay in front of PostgreSQL that the test can cut (port closed, connections dropped) or freeze (connections
+ * stay open, nothing gets through, as with a hung server or a black-holed route) and then restore.
+ */
+class Relay {
+  private server?: Server;
+  private readonly sockets = new Set<Socket>();
+  /** Bytes held back while frozen, in order; `null` when traffic flows. */
+  private held: Array<() => void> | null = null;
+  port = 0;
+
+  constructor(private readonly target: { host: string; port: number }) {}
+
+  async start(): Promise<void> {
+    this.server = createServer((client) => {
+      const upstream = connect(this.target.port, this.target.host);
+      this.forward(this.track(client), this.track(upstream));
+      this.forward(upstream, client);
+    });
+    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
+    this.port = (this.server.address() as AddressInfo).port;
+  }
+
+  freeze(): void {
+    this.held ??= [];
+  }
+
+  thaw(): void {
+    const held = this.held ?? [];
+    this.held = null;
+    for (const write of held) write();
+  }
+
+  /** Closes the port and drops every open connection, as a stopped server does. */
+  async stop(): Promise<void> {
+    this.thaw();
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise((resolve) => this.server?.close(resolve));
+  }
+
+  private forward(from: Socket, to: Socket): void {
+    from.on('data', (chunk) => (this.held ? this.held.push(() => to.write(chunk)) : to.write(chunk)));
+    from.on('close', () => to.destroy());
+  }
+
+  private track(socket: Socket): Socket {
+    this.sockets.add(socket);
+    socket.on('error', () => undefined).on('close', () => this.sockets.delete(socket));
+    return socket;
+  }
+}
+
+function postgresTarget(): { host: string; port: number } {
+  const url = new URL(postgresUrl!);
+  return { host: url.hostname, port: Number(url.port || 5432) };
+}
+
+function urlVia(port: number): string {
+  const url = new URL(postgresUrl!);
+  url.hostname = '127.0.0.1';
+  url.port = String(port);
+  return url.toString();
+}
+
+/** Every method of both adapters, so none of them is left unmapped. */
+function everyCall(tokens: TypeOrmTokenStore, users: TypeOrmUserRepository<OutageUser>, user: OutageUser) {
+  const hash = hashToken(generateOpaqueToken());
+  return {
+    'tokens.save': () => tokens.save({ hash, userId: user.id, expiresAt: new Date(Date.now() + 60_000) }),
+    'tokens.find': () => tokens.find(hash),
+    'tokens.spend': () => tokens.spend(hash),
+    'tokens.delete': () => tokens.delete(hash),
+    'tokens.deleteFamily': () => tokens.deleteFamily('family'),
+    'tokens.deleteUser': () => tokens.deleteUser(user.id),
+    'tokens.purgeExpired': () => tokens.purgeExpired(),
+    'users.get': () => users.get(user.id),
+    'users.getByEmail': () => users.getByEmail(user.email),
+    'users.create': () => users.create({ email: `${hash.toLowerCase()}@example.com`, hashedPassword: 'h' }),
+    'users.update': () => users.update(user, { isVerified: true }),
+    'users.updateIf': () => users.updateIf(user, { hashedPassword: 'h' }, { hashedPassword: 'h2' }),
+    'users.delete': () => users.delete(Object.assign(new OutageUser(), user, { id: randomUUID() })),
+  };
+}
+
+/** Runs every call at once; each must reject with StoreUnavailableError, and all of them within `withinMs`. */
+async function expectAllUnavailable(calls: Record<string, () => Promise<unknown>>, withinMs: number): Promise<number> {
+  const started = Date.now();
+  const results = await Promise.allSettled(Object.values(calls).map((call) => call()));
+  const elapsed = Date.now() - started;
+  for (const [i, name] of Object.keys(calls).entries()) {
+    const result = results[i]!;
+    expect(result.status, `${name} should have failed`).toBe('rejected');
+    const reason = (result as PromiseRejectedResult).reason;
+    expect(reason, `${name}: ${reason}`).toBeInstanceOf(StoreUnavailableError);
+    expect(isConnectionFailure((reason as StoreUnavailableError).cause)).toBe(true);
+  }
+  expect(elapsed).toBeLessThan(withinMs);
+  return elapsed;
+}
+
+describe.skipIf(!postgresUrl)('outages of PostgreSQL', () => {
+  const cleanups: Array<() => Promise<unknown>> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+  });
+
+  /** The adapters on a DataSource that reaches PostgreSQL only through a relay, with the timeouts apps should set. */
+  async function throughRelay() {
+    const relay = new Relay(postgresTarget());
+    await relay.start();
+    cleanups.push(() => relay.stop());
+    const schema = `nest_users_outage_${process.pid}_${Date.now().toString(36)}`;
+    const dataSource = await new DataSource({
+      type: 'postgres',
+      url: urlVia(relay.port),
+      schema,
+      entities: [OutageUser, AccessTokenEntity],
+      // Bounds getting a connection; query_timeout bounds a query sent on a connection that then stops answering.
+      connectTimeoutMS: 500,
+      extra: { query_timeout: 500 },
+      // Idle clients losing their socket make the pool emit errors; they are expected here, not worth a warning.
+      poolErrorHandler: () => undefined,
+    }).initialize();
+    cleanups.push(async () => {
+      await dataSource.destroy();
+      const admin = await new DataSource({ type: 'postgres', url: postgresUrl }).initialize();
+      await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await admin.destroy();
+    });
+    await dataSource.query(`CREATE SCHEMA "${schema}"`);
+    await dataSource.synchronize();
+    const tokens = new TypeOrmTokenStore(dataSource.getRepository(AccessTokenEntity));
+    const users = new TypeOrmUserRepository(dataSource.getRepository(OutageUser));
+    const ada = await users.create({ email: 'ada@example.com', hashedPassword: 'h' });
+    // Fresh arguments per phase: a write that timed out may still reach the server once traffic flows again.
+    return { relay, users, ada, calls: () => everyCall(tokens, users, ada) };
+  }
+
+  it('a closed port fails initialize() at once with a connection failure', async () => {
+    const started = Date.now();
+    const error = await new DataSource({ type: 'postgres', url: urlVia(1), connectTimeoutMS: 1000 })
+      .initialize()
+      .catch((e: unknown) => e);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(isConnectionFailure(error), String(error)).toBe(true);
+  });
+
+  it('a server that accepts and never answers fails initialize() after connectTimeoutMS', async () => {
+    const relay = new Relay(postgresTarget());
+    await relay.start();
+    cleanups.push(() => relay.stop());
+    relay.freeze();
+    const started = Date.now();
+    const error = await new DataSource({ type: 'postgres', url: urlVia(relay.port), connectTimeoutMS: 300 })
+      .initialize()
+      .catch((e: unknown) => e);
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(isConnectionFailure(error), String(error)).toBe(true);
+  });
+
+  it('every adapter call answers StoreUnavailableError at once while the server is down, and works when it is back', async () => {
+    const { relay, users, ada, calls } = await throughRelay();
+    await relay.stop(); // nothing listens on the port any more, and the pooled connections are gone
+    const refused = await expectAllUnavailable(calls(), 2000);
+    await relay.start(); // same port: the same DataSource recovers, no restart
+    for (const [name, call] of Object.entries(calls())) await expect(call(), name).resolves.not.toThrow();
+    expect((await users.get(ada.id))?.isVerified).toBe(true);
+    console.info(`PostgreSQL down: 13 calls answered StoreUnavailableError in ${refused} ms`);
+  });
+
+  it('every adapter call answers StoreUnavailableError within its timeouts while the server hangs, and works after', async () => {
+    const { relay, calls } = await throughRelay();
+    // Warm connections first, so some calls are sent on live connections that then stop answering.
+    for (const call of Object.values(calls())) await call();
+    relay.freeze();
+    const hung = await expectAllUnavailable(calls(), 3000);
+    expect(hung, 'bounded by the timeouts, not answered by anything else').toBeGreaterThanOrEqual(450);
+    relay.thaw();
+    for (const [name, call] of Object.entries(calls())) await expect(call(), name).resolves.not.toThrow();
+    console.info(`PostgreSQL hung: 13 calls answered StoreUnavailableError in ${hung} ms`);
+  });
+});
+
+describe('outages of SQLite', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a database locked past the busy timeout answers StoreUnavailableError, and works again once unlocked', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nest-users-outage-'));
+    dirs.push(dir);
+    const file = join(dir, 'app.sqlite');
+    const dataSource = await new DataSource({
+      type: 'better-sqlite3',
+      database: file,
+      entities: [OutageUser, AccessTokenEntity],
+      synchronize: true,
+      timeout: 100,
+    }).initialize();
+    try {
+      const tokens = new TypeOrmTokenStore(dataSource.getRepository(AccessTokenEntity));
+      const users = new TypeOrmUserRepository(dataSource.getRepository(OutageUser));
+      const ada = await users.create({ email: 'ada@example.com', hashedPassword: 'h' });
+      // Another process (a migration, a backup) holds an exclusive lock on the file.
+      const other = await new DataSource({ type: 'better-sqlite3', database: file }).initialize();
+      await other.query('BEGIN EXCLUSIVE');
+      const calls = everyCall(tokens, users, ada);
+      for (const [name, call] of Object.entries(calls)) {
+        await expect(call(), name).rejects.toBeInstanceOf(StoreUnavailableError);
+      }
+      await other.query('COMMIT');
+      await other.destroy();
+      for (const [name, call] of Object.entries(calls)) await expect(call(), name).resolves.not.toThrow();
+    } finally {
+      await dataSource.destroy();
+    }
+  });
+
+  it('a file that cannot be opened is a connection failure', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nest-users-outage-'));
+    dirs.push(dir);
+    // A directory where the file should be: SQLITE_CANTOPEN (a missing directory would just be created).
+    const error = await new DataSource({ type: 'better-sqlite3', database: dir })
+      .initialize()
+      .catch((e: unknown) => e);
+    expect(isConnectionFailure(error), String(error)).toBe(true);
+  });
+
+  it('keeps the unique-violation mapping of the user repository', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nest-users-outage-'));
+    dirs.push(dir);
+    const dataSource = await new DataSource({
+      type: 'better-sqlite3',
+      database: join(dir, 'app.sqlite'),
+      entities: [OutageUser],
+      synchronize: true,
+    }).initialize();
+    try {
+      const users = new TypeOrmUserRepository(dataSource.getRepository(OutageUser));
+      await users.create({ email: 'ada@example.com', hashedPassword: 'h' });
+      await expect(users.create({ email: 'ADA@example.com', hashedPassword: 'h' })).rejects.toBeInstanceOf(
+        UserAlreadyExistsError,
+      );
+    } finally {
+      await dataSource.destroy();
+    }
+  });
+});
