@@ -16,7 +16,9 @@ export interface SampleAppOptions {
   platform?: 'express' | 'fastify';
   /** e.g. `'api'`: every route moves under `/api`, Swagger's token URL included; `/docs` stays put. */
   globalPrefix?: string;
-  /** Replaces the default `jwt` backend, e.g. to add one or to try another transport. */
+  /** Adds the `redis` backend (`redis://…`). */
+  redisUrl?: string;
+  /** Replaces the default backends, e.g. to try another transport. */
   backends?: AuthenticationBackend[];
   /** @default true */
   logger?: boolean;
@@ -30,6 +32,7 @@ export async function createSampleApp(options: SampleAppOptions): Promise<INestA
   const module = AppModule.forRoot({
     database: parseDatabaseUrl(options.databaseUrl, options.baseDir),
     jwtSecret: options.jwtSecret,
+    redisUrl: options.redisUrl,
     backends: options.backends,
   });
   const logger = options.logger === false ? false : undefined;

@@ -1,11 +1,15 @@
-import { AuthenticationBackend, JwtAuthentication, UsersAuthModule } from '@nest-users/core';
-import { UsersAuthTypeOrmModule } from '@nest-users/typeorm';
+import { AuthenticationBackend, UsersAuthModule, type UsersAuthModuleExtras } from '@nest-users/core';
+import { AccessTokenEntity, UsersAuthTypeOrmModule } from '@nest-users/typeorm';
 import { Module, type DynamicModule } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { getRepositoryToken, TypeOrmModule } from '@nestjs/typeorm';
+import type { Redis } from 'ioredis';
+import type { Repository } from 'typeorm';
 import { AdminController } from './admin/admin.controller.js';
 import { toTypeOrmOptions, type SampleDatabaseOptions } from './database.config.js';
 import { HealthController } from './health/health.controller.js';
 import { MailModule } from './mail/mailer.js';
+import { REDIS_CLIENT, RedisModule } from './redis/redis.module.js';
+import { createSampleBackends, sampleBackendNames } from './users/backends.js';
 import { Note } from './notes/note.entity.js';
 import { NotesModule } from './notes/notes.module.js';
 import { AppUserManager } from './users/app-user-manager.js';
@@ -16,36 +20,42 @@ export interface AppModuleConfig {
   database: SampleDatabaseOptions;
   /** HMAC secret of the default `jwt` backend (at least 32 bytes). */
   jwtSecret: string;
-  /** Replaces the default backend list (one `jwt` backend). */
+  /** Adds the `redis` backend. */
+  redisUrl?: string;
+  /** Replaces the default backends (`jwt`, `cookie`, `db`, `redis`), e.g. to try another transport. */
   backends?: AuthenticationBackend[];
+  /** Mark auth cookies Secure. @default true */
+  secureCookies?: boolean;
 }
-
-/** Access tokens live one hour, as fastapi-users' examples do. */
-const ACCESS_TOKEN_LIFETIME_SECONDS = 3600;
 
 @Module({})
 export class AppModule {
   static forRoot(config: AppModuleConfig): DynamicModule {
-    const backends = config.backends ?? [
-      new JwtAuthentication({ secret: config.jwtSecret, lifetimeSeconds: ACCESS_TOKEN_LIFETIME_SECONDS }),
-    ];
+    const repository = UsersAuthTypeOrmModule.forFeature(User);
+    const statics: UsersAuthModuleExtras = {
+      userManager: AppUserManager,
+      dto: { create: SampleUserCreateDto, update: SampleUserUpdateDto, adminUpdate: SampleUserAdminUpdateDto, read: SampleUserReadDto },
+    };
+    const redis = config.redisUrl ? [RedisModule.forRoot(config.redisUrl)] : [];
+    const usersAuth = config.backends
+      ? UsersAuthModule.forRoot({ ...statics, imports: [repository, MailModule], backends: config.backends })
+      : UsersAuthModule.forRootAsync({
+          ...statics,
+          // The stores are providers (a TypeORM repository, a Redis client), so the backends are built by a factory.
+          backendNames: sampleBackendNames(Boolean(config.redisUrl)),
+          imports: [repository, MailModule, TypeOrmModule.forFeature([AccessTokenEntity]), ...redis],
+          inject: [getRepositoryToken(AccessTokenEntity), ...(config.redisUrl ? [REDIS_CLIENT] : [])],
+          useFactory: (tokens: Repository<AccessTokenEntity>, client?: Redis) => ({
+            backends: createSampleBackends({ jwtSecret: config.jwtSecret, tokens, redis: client, secureCookies: config.secureCookies }),
+          }),
+        });
     return {
       module: AppModule,
       imports: [
         // Fail fast when the database is unreachable at startup instead of retrying for half a minute.
-        TypeOrmModule.forRoot({ ...toTypeOrmOptions(config.database, [User, Note]), retryAttempts: 2, retryDelay: 1000 }),
+        TypeOrmModule.forRoot({ ...toTypeOrmOptions(config.database, [User, Note, AccessTokenEntity]), retryAttempts: 2, retryDelay: 1000 }),
         TypeOrmModule.forFeature([User, Note]),
-        UsersAuthModule.forRoot({
-          imports: [UsersAuthTypeOrmModule.forFeature(User), MailModule],
-          userManager: AppUserManager,
-          backends,
-          dto: {
-            create: SampleUserCreateDto,
-            update: SampleUserUpdateDto,
-            adminUpdate: SampleUserAdminUpdateDto,
-            read: SampleUserReadDto,
-          },
-        }),
+        usersAuth,
         NotesModule,
       ],
       controllers: [HealthController, AdminController],

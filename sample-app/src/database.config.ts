@@ -37,6 +37,10 @@ export function toTypeOrmOptions(database: SampleDatabaseOptions, entities: Func
   }
   return {
     ...database,
+    // Deadlines on every PostgreSQL call: an unreachable or hung server answers 503 in seconds, never hangs a request.
+    ...(database.type === 'postgres' && {
+      extra: { max: 20, connectionTimeoutMillis: 2000, query_timeout: 5000, statement_timeout: 5000 },
+    }),
     entities,
     // The sample creates and updates its tables itself so it runs with zero setup; a real app uses migrations.
     synchronize: true,

@@ -27,7 +27,6 @@ function jwtSecret(): string {
 async function bootstrap(): Promise<void> {
   const port = Number(process.env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, not "${process.env.PORT}".`);
-  if (process.env.REDIS_URL) logger.log('REDIS_URL is set but not used yet: there is no Redis backend in the sample so far.');
 
   const app = await createSampleApp({
     // The default is anchored at the repository root, so it is the same file whatever the working directory;
@@ -36,6 +35,7 @@ async function bootstrap(): Promise<void> {
     baseDir: process.env.DATABASE_URL ? process.cwd() : REPO_ROOT,
     jwtSecret: jwtSecret(),
     platform: process.env.PLATFORM === 'fastify' ? 'fastify' : 'express',
+    redisUrl: process.env.REDIS_URL || undefined,
   });
   app.enableShutdownHooks();
   await app.listen(port, process.env.HOST ?? '0.0.0.0');

@@ -106,7 +106,7 @@ async function authorizeAndTryOut(baseUrl: string, email: string) {
     const loginResponse = await login;
     // Swagger UI stores whatever JSON came back and offers "Logout" (aria-label "Remove authorization").
     await scheme.locator('button', { hasText: 'Logout' }).waitFor();
-    await page.locator('.dialog-ux button.btn-done').click();
+    await page.locator('.dialog-ux button.btn-done').first().click();
 
     const operation = page.locator('.opblock-get').filter({ has: page.locator('[data-path="/users/me"]') });
     await operation.locator('.opblock-summary').first().click();
