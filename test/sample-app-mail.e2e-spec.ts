@@ -103,3 +103,25 @@ describe('sample app: npm run create-superuser', () => {
     }
   });
 });
+
+describe('sample app: purging expired database tokens', () => {
+  it('removes expired rows and keeps live ones', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nest-users-purge-'));
+    const app = await createSampleApp({ databaseUrl: `sqlite:${join(dir, 'db.sqlite')}`, jwtSecret: randomBytes(32).toString('hex'), logger: false });
+    try {
+      const { AccessTokenEntity } = await import('@nest-users/typeorm');
+      const { TokenPurgeService } = await import('../sample-app/src/users/token-purge.service.js');
+      const { DataSource } = await import('typeorm');
+      const rows = app.get(DataSource).getRepository(AccessTokenEntity);
+      await rows.insert([
+        { hash: 'a'.repeat(43), userId: 'u', expiresAt: new Date(Date.now() - 1000) },
+        { hash: 'b'.repeat(43), userId: 'u', expiresAt: new Date(Date.now() + 60_000) },
+      ]);
+      expect(await app.get(TokenPurgeService).purge()).toBe(1);
+      expect((await rows.find()).map((row) => row.hash)).toEqual(['b'.repeat(43)]);
+    } finally {
+      await app.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

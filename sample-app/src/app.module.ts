@@ -10,6 +10,7 @@ import { HealthController } from './health/health.controller.js';
 import { MailModule } from './mail/mailer.js';
 import { REDIS_CLIENT, RedisModule } from './redis/redis.module.js';
 import { createSampleBackends, sampleBackendNames } from './users/backends.js';
+import { TokenPurgeService } from './users/token-purge.service.js';
 import { Note } from './notes/note.entity.js';
 import { NotesModule } from './notes/notes.module.js';
 import { AppUserManager } from './users/app-user-manager.js';
@@ -54,11 +55,14 @@ export class AppModule {
       imports: [
         // Fail fast when the database is unreachable at startup instead of retrying for half a minute.
         TypeOrmModule.forRoot({ ...toTypeOrmOptions(config.database, [User, Note, AccessTokenEntity]), retryAttempts: 2, retryDelay: 1000 }),
-        TypeOrmModule.forFeature([User, Note]),
+        TypeOrmModule.forFeature([User, Note, AccessTokenEntity]),
         usersAuth,
         NotesModule,
       ],
       controllers: [HealthController, AdminController],
+      providers: [
+        { provide: TokenPurgeService, inject: [getRepositoryToken(AccessTokenEntity)], useFactory: (tokens: Repository<AccessTokenEntity>) => new TokenPurgeService(tokens) },
+      ],
     };
   }
 }
