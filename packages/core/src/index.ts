@@ -19,7 +19,9 @@ export { getPassportStrategyName } from './backend/backend-passport.strategy.js'
 export { BearerTransport } from './transport/bearer.transport.js';
 export { CookieTransport, type CookieTransportOptions } from './transport/cookie.transport.js';
 export type { IssuedRefreshToken, TokenCarrier, Transport, TransportResponse } from './transport/transport.interface.js';
-export { JwtStrategy, type JwtStrategyOptions } from './strategy/jwt.strategy.js';
+export { JwtStrategy, type JwtStrategyOptions, type PublicJwk } from './strategy/jwt.strategy.js';
+export type { JwtAlgorithm, JwtKeyOptions } from './strategy/jwt-keys.js';
+export { collectPublicJwks, createJwksController } from './controllers/jwks.controller.factory.js';
 export type { Strategy, UserLookup } from './strategy/strategy.interface.js';
 export type { StoredToken, TokenStore } from './strategy/token-store.interface.js';
 export {

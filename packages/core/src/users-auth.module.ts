@@ -2,6 +2,7 @@ import { Module, type DynamicModule, type INestApplication, type Provider, type 
 import { APP_GUARD } from '@nestjs/core';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { createAuthController } from './controllers/auth.controller.factory.js';
+import { createJwksController } from './controllers/jwks.controller.factory.js';
 import { createRegisterController } from './controllers/register.controller.factory.js';
 import { createResetPasswordController } from './controllers/reset-password.controller.factory.js';
 import { createUsersController } from './controllers/users.controller.factory.js';
@@ -109,6 +110,8 @@ function resolveSettings(extras: UsersAuthModuleExtras, backendNames: string[]):
       verify: routes.verify ?? true,
       resetPassword: routes.resetPassword ?? true,
       users: routes.users ?? true,
+      jwks: routes.jwks ?? false,
+      jwksPath: trimSlashes(routes.jwksPath ?? '.well-known/jwks.json'),
     },
     dto: {
       create: extras.dto?.create ?? UserCreateDto,
@@ -127,6 +130,7 @@ function createControllers(settings: UsersAuthSettings): Type<unknown>[] {
     ...(routes.verify ? [createVerifyController(settings)] : []),
     ...(routes.resetPassword ? [createResetPasswordController(settings)] : []),
     ...(routes.users ? [createUsersController(settings)] : []),
+    ...(routes.jwks ? [createJwksController(routes.jwksPath)] : []),
   ];
 }
 

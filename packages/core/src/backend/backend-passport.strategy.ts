@@ -1,5 +1,5 @@
 import passport from 'passport';
-import type { Algorithm } from 'jsonwebtoken';
+import type { Algorithm, Jwt } from 'jsonwebtoken';
 import { Strategy as PassportJwtStrategy, type StrategyOptionsWithoutRequest } from 'passport-jwt';
 import type { UserProtocol } from '../interfaces/user.interface.js';
 import { JwtStrategy } from '../strategy/jwt.strategy.js';
@@ -20,8 +20,9 @@ export function registerPassportStrategy<U extends UserProtocol<ID>, ID>(
   backend: AuthenticationBackend<U, ID>,
   users: UserLookup<U, ID>,
 ): passport.Strategy {
+  // EdDSA is verified by JwtStrategy itself (jsonwebtoken 9 has no EdDSA): the generic strategy delegates to it.
   const strategy =
-    backend.strategy instanceof JwtStrategy
+    backend.strategy instanceof JwtStrategy && backend.strategy.algorithm !== 'EdDSA'
       ? createPassportJwtStrategy(backend, backend.strategy, users)
       : new TokenPassportStrategy(backend, users);
   passport.use(getPassportStrategyName(backend.name), strategy);
@@ -33,22 +34,30 @@ function createPassportJwtStrategy<U extends UserProtocol<ID>, ID>(
   jwt: JwtStrategy<U, ID>,
   users: UserLookup<U, ID>,
 ): passport.Strategy {
-  const { complete: _complete, algorithms, audience, ...jsonWebTokenOptions } = jwt.verifyOptions;
+  // `complete: true` stays: the verify callback gets the header too, to check the fingerprint with the token's key.
+  const { algorithms, audience, ...jsonWebTokenOptions } = jwt.verifyOptions;
   const options: StrategyOptionsWithoutRequest = {
     jwtFromRequest: (request) => {
       const token = backend.transport.extractToken(request);
       return token && jwt.isWellFormed(token) ? token : null;
     },
-    // A KeyObject, not a string: see createHmacKey. The typings only admit string | Buffer.
-    secretOrKey: jwt.key as unknown as string,
+    // The key named by the token's `kid`, among the backend's configured keys only, as a KeyObject (a secret for
+    // HS*, a public key otherwise) fixed at boot: never a key chosen by the header's `alg`, never any I/O.
+    secretOrKeyProvider: (_request: unknown, rawJwtToken: string, done: (error: unknown, key?: unknown) => void) => {
+      const key = jwt.keyForToken(rawJwtToken);
+      if (key) done(null, key);
+      else done(new Error('No configured key for this token'));
+    },
     algorithms: algorithms as Algorithm[],
     audience: audience as string[],
     jsonWebTokenOptions,
     ignoreExpiration: false,
-  };
-  return new PassportJwtStrategy(options, (payload: object, done: (error: unknown, user?: unknown) => void) => {
+  } as StrategyOptionsWithoutRequest;
+  return new PassportJwtStrategy(options, (decoded: Jwt, done: (error: unknown, user?: unknown) => void) => {
+    const { header, payload } = decoded;
+    if (!jwt.isUnderstoodHeader(header) || typeof payload !== 'object' || payload === null) return done(null, false);
     // Same rule as UsersAuthGuard's default: an inactive user is no user.
-    jwt.userFromPayload(payload, users).then((user) => done(null, user?.isActive ? user : false), done);
+    jwt.userFromPayload(payload, users, header.kid).then((user) => done(null, user?.isActive ? user : false), done);
   });
 }
 

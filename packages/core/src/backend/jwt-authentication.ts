@@ -15,6 +15,8 @@ export interface JwtAuthenticationOptions extends JwtStrategyOptions {
  * The common case in one line: bearer header + JWT.
  * `new JwtAuthentication({ secret, lifetimeSeconds })` is exactly
  * `new AuthenticationBackend({ name: 'jwt', transport: new BearerTransport(), strategy: new JwtStrategy({ secret, lifetimeSeconds }) })`.
+ * Key pairs: `new JwtAuthentication({ algorithm: 'ES256', keys: [{ kid: '2026-02', privateKey }, { kid: '2026-01',
+ * publicKey }], fingerprintSecret, lifetimeSeconds })` signs with `2026-02` and still accepts tokens of `2026-01`.
  * @publicApi
  */
 export class JwtAuthentication<U extends UserProtocol<ID> = UserProtocol<any>, ID = U['id']> extends AuthenticationBackend<

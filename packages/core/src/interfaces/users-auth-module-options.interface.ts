@@ -77,6 +77,10 @@ export interface UsersAuthRoutes {
   resetPassword?: boolean;
   /** Mount `GET/PATCH /users/me` and the superuser routes `GET/PATCH/DELETE /users/{id}`. @default true */
   users?: boolean;
+  /** Mount `GET /.well-known/jwks.json`: the public keys of the RS256/ES256/EdDSA backends (none for HMAC). @default false */
+  jwks?: boolean;
+  /** Path of the JWK Set. @default '.well-known/jwks.json' */
+  jwksPath?: string;
 }
 
 /**

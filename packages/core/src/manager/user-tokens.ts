@@ -1,4 +1,4 @@
-import { createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import jsonwebtoken, { type JwtPayload } from 'jsonwebtoken';
 import type { AuthenticationBackend } from '../backend/authentication-backend.js';
 import { UsersAuthConfigurationError } from '../errors/configuration.errors.js';
@@ -94,13 +94,17 @@ function purposeToken(
   return new PurposeToken(key, options?.audience ?? audience, lifetime);
 }
 
-/** With no secret of its own, a purpose gets a key derived (HKDF) from the first JWT backend's: never the same key. */
+/**
+ * With no secret of its own, a purpose gets a key derived (HKDF) from the first JWT backend that holds a secret
+ * (its `fingerprintSecret`, HMAC secret or private key; see `JwtStrategy.deriveSecret`): never the same key.
+ */
 function derivedKey(purpose: string, backends: AuthenticationBackend<any, any>[]): KeyObject {
-  const strategy = backends.find((backend) => backend.strategy instanceof JwtStrategy)?.strategy as JwtStrategy<any> | undefined;
-  if (!strategy) {
-    throw new UsersAuthConfigurationError(
-      `No JWT backend to derive the ${purpose} token key from: set \`${purpose === VERIFY_AUDIENCE ? 'verifyToken' : 'resetPasswordToken'}.secret\`.`,
-    );
+  for (const backend of backends) {
+    const key = backend.strategy instanceof JwtStrategy ? backend.strategy.deriveSecret(purpose) : undefined;
+    if (key) return key;
   }
-  return createSecretKey(Buffer.from(hkdfSync('sha256', strategy.key.export(), Buffer.alloc(0), purpose, 32)));
+  throw new UsersAuthConfigurationError(
+    `No JWT backend holding a secret to derive the ${purpose} token key from: set ` +
+      `\`${purpose === VERIFY_AUDIENCE ? 'verifyToken' : 'resetPasswordToken'}.secret\`.`,
+  );
 }

@@ -450,14 +450,23 @@ describe('JwtStrategy', () => {
       }
     });
 
-    it('refuses a PEM public key passed as a string secret from being used as an asymmetric key', async () => {
-      // A PEM string is just bytes of an HMAC secret here (≥ 32 bytes): it must never verify an RS256 token.
-      const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-      const pem = publicKey.export({ type: 'spki', format: 'pem' }) as string;
-      const strategy = new JwtStrategy<TestUser>({ ...base, secret: pem });
-      const alice = makeUser('a@example.com');
-      const rs256 = jsonwebtoken.sign({ sub: alice.id, aud: 'nest-users:auth' }, privateKey, { algorithm: 'RS256', expiresIn: 60 });
-      expect(strategy.verify(rs256)).toBeNull();
+    it.each([
+      ['SPKI PEM', (key: KeyObject) => key.export({ type: 'spki', format: 'pem' }) as string],
+      ['PKCS#1 PEM', (key: KeyObject) => key.export({ type: 'pkcs1', format: 'pem' }) as string],
+      ['PEM after a newline', (key: KeyObject) => `\n${key.export({ type: 'spki', format: 'pem' }) as string}`],
+      ['JWK JSON', (key: KeyObject) => JSON.stringify(key.export({ format: 'jwk' }))],
+    ])('refuses a public key (%s) as an HMAC secret: whoever holds it could sign', (_label, text) => {
+      // The configuration twin of algorithm confusion: HS256 keyed with a public key is forgeable by anyone.
+      const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      const build = () => new JwtAuthentication({ ...base, name: 'pem', secret: text(publicKey) });
+      expect(build).toThrow(UsersAuthConfigurationError);
+      expect(build).toThrow(/"pem".*PEM, OpenSSH or JWK key.*algorithm 'RS256'/);
+      expect(() => new JwtStrategy({ ...base, secret: Buffer.from(text(publicKey)) })).toThrow(/PEM, OpenSSH or JWK/);
+    });
+
+    it('refuses an OpenSSH public key as an HMAC secret', () => {
+      const ssh = `ssh-ed25519 ${randomBytes(51).toString('base64')} me@host`;
+      expect(() => new JwtStrategy({ ...base, secret: ssh })).toThrow(/PEM, OpenSSH or JWK/);
     });
 
     it.each([0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, '3600', undefined])('refuses lifetimeSeconds %s', (lifetimeSeconds) => {
@@ -466,10 +475,14 @@ describe('JwtStrategy', () => {
       expect(build).toThrow(/lifetimeSeconds/);
     });
 
-    it.each(['RS256', 'none', 'hs256'])('refuses algorithm %s', (algorithm) => {
-      expect(() => new JwtStrategy({ ...base, secret: randomBytes(64), algorithm: algorithm as never })).toThrow(
-        UsersAuthConfigurationError,
-      );
+    it.each(['none', 'hs256', 'RS384', 'PS256', 'ES512', 'Ed25519', ''])('refuses algorithm %j, listing the supported ones', (algorithm) => {
+      const build = () => new JwtStrategy({ ...base, secret: randomBytes(64), algorithm: algorithm as never });
+      expect(build).toThrow(UsersAuthConfigurationError);
+      expect(build).toThrow(/HS256, HS384, HS512, RS256, ES256, EdDSA/);
+    });
+
+    it.each(['RS256', 'ES256', 'EdDSA'] as const)('refuses %s with a secret, saying to pass a key pair', (algorithm) => {
+      expect(() => new JwtStrategy({ ...base, secret: randomBytes(64), algorithm })).toThrow(/key pair.*keys: \[\{ kid/);
     });
 
     it('sizes the minimum secret to the pinned algorithm', async () => {
