@@ -1,4 +1,4 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import { IsBoolean, IsEmail, IsOptional, IsString, MaxLength } from 'class-validator';
 
 /** Body of `PATCH /users/me`: what users may change on themselves. Extend it for custom fields. @publicApi */
@@ -22,20 +22,8 @@ export class UserUpdateDto {
   currentPassword?: string;
 }
 
-/** Body of `PATCH /users/{id}`: superusers may also set the flags. @publicApi */
-export class UserAdminUpdateDto {
-  @ApiPropertyOptional({ format: 'email', maxLength: 320 })
-  @IsOptional()
-  @IsEmail({ allow_display_name: false, allow_ip_domain: false })
-  @MaxLength(320)
-  email?: string;
-
-  @ApiPropertyOptional({ format: 'password', minLength: 8 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(4096)
-  password?: string;
-
+/** Body of `PATCH /users/{id}`: superusers set a password without the current one, and may set the flags. @publicApi */
+export class UserAdminUpdateDto extends OmitType(UserUpdateDto, ['currentPassword'] as const) {
   @ApiPropertyOptional()
   @IsOptional()
   @IsBoolean()
