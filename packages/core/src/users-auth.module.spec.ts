@@ -1,13 +1,13 @@
+import { InMemoryUserRepository } from '@nest-users/testing';
 import { Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuthenticationBackend } from './backend/authentication-backend.js';
 import { JwtAuthentication } from './backend/jwt-authentication.js';
 import { UserRepository } from './db/user-repository.interface.js';
 import { DuplicateBackendNameError, UsersAuthConfigurationError } from './errors/configuration.errors.js';
-import { UserAlreadyExistsError } from './errors/user.errors.js';
-import type { UserCreateData, UserProtocol } from './interfaces/user.interface.js';
+import type { UserProtocol } from './interfaces/user.interface.js';
 import { UserManager } from './manager/user-manager.js';
 import { UsersAuthModule } from './users-auth.module.js';
 import { AUTH_BACKENDS } from './users-auth.constants.js';
@@ -15,40 +15,7 @@ import { assertUniqueNames, getBackendToken, validateBackends } from './users-au
 
 type TestUser = UserProtocol<string>;
 
-/** A Map-backed UserRepository, enough for the module to start. */
-class MapUserRepository implements UserRepository<TestUser> {
-  readonly users = new Map<string, TestUser>();
-  async get(id: string) {
-    return this.users.get(id) ?? null;
-  }
-  async getByEmail(email: string) {
-    return [...this.users.values()].find((user) => user.email.toLowerCase() === email.toLowerCase()) ?? null;
-  }
-  async create(data: UserCreateData<TestUser>) {
-    if (await this.getByEmail(data.email)) throw new UserAlreadyExistsError();
-    const user: TestUser = { isActive: true, isSuperuser: false, isVerified: false, ...data, id: randomUUID() };
-    this.users.set(user.id, user);
-    return user;
-  }
-  async update(user: TestUser, data: Partial<TestUser>) {
-    const updated = { ...user, ...data, id: user.id };
-    this.users.set(user.id, updated);
-    return updated;
-  }
-  async updateIf(user: TestUser, expected: Partial<TestUser>, data: Partial<TestUser>) {
-    const stored = this.users.get(user.id);
-    const matches = ([key, value]: [string, unknown]) => (stored as Record<string, unknown> | undefined)?.[key] === value;
-    if (!stored || !Object.entries(expected).every(matches)) return null;
-    const updated = { ...stored, ...data, id: user.id };
-    this.users.set(user.id, updated);
-    return updated;
-  }
-  async delete(user: TestUser) {
-    this.users.delete(user.id);
-  }
-}
-
-@Module({ providers: [{ provide: UserRepository, useClass: MapUserRepository }], exports: [UserRepository] })
+@Module({ providers: [{ provide: UserRepository, useClass: InMemoryUserRepository }], exports: [UserRepository] })
 class RepositoryModule {}
 
 /** Stands in for ConfigService: a secret that only exists once the app starts. */

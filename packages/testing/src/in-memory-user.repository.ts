@@ -38,15 +38,7 @@ export class InMemoryUserRepository<U extends UserProtocol<string> = UserProtoco
   }
 
   async update(user: U, data: Partial<U>): Promise<U> {
-    const stored = this.users.get(user.id) ?? user;
-    const next = { ...structuredClone(stored), ...structuredClone(data), id: user.id } as U;
-    if (data.email !== undefined) {
-      next.email = canonicalEmail(data.email);
-      const owner = this.findByEmail(next.email);
-      if (owner && owner.id !== user.id) throw new UserAlreadyExistsError();
-    }
-    this.users.set(user.id, next);
-    return structuredClone(next);
+    return this.write(user, data);
   }
 
   async updateIf(user: U, expected: Partial<U>, data: Partial<U>): Promise<U | null> {
@@ -55,7 +47,7 @@ export class InMemoryUserRepository<U extends UserProtocol<string> = UserProtoco
     if (!stored || Object.entries(wanted).some(([key, value]) => (stored[key] ?? null) !== (value ?? null))) {
       return null;
     }
-    return this.update(user, data);
+    return this.write(user, data);
   }
 
   async delete(user: U): Promise<void> {
@@ -70,6 +62,19 @@ export class InMemoryUserRepository<U extends UserProtocol<string> = UserProtoco
   /** Removes every user. */
   clear(): void {
     this.users.clear();
+  }
+
+  // Shared by update and updateIf, so a spy on `update` counts only the caller's own calls.
+  private write(user: U, data: Partial<U>): U {
+    const stored = this.users.get(user.id) ?? user;
+    const next = { ...structuredClone(stored), ...structuredClone(data), id: user.id } as U;
+    if (data.email !== undefined) {
+      next.email = canonicalEmail(data.email);
+      const owner = this.findByEmail(next.email);
+      if (owner && owner.id !== user.id) throw new UserAlreadyExistsError();
+    }
+    this.users.set(user.id, next);
+    return structuredClone(next);
   }
 
   private findByEmail(canonical: string): U | undefined {

@@ -1,7 +1,8 @@
+import { InMemoryUserRepository } from '@nest-users/testing';
 import { Controller, Get, Module, Req, UseGuards, type DynamicModule, type INestApplication } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
 import { Test } from '@nestjs/testing';
-import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import jsonwebtoken from 'jsonwebtoken';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,8 +12,7 @@ import { UserRepository } from '../db/user-repository.interface.js';
 import { Authenticated } from '../decorators/authenticated.decorator.js';
 import { CurrentUser } from '../decorators/current-user.decorator.js';
 import { Public } from '../decorators/public.decorator.js';
-import { UserAlreadyExistsError } from '../errors/user.errors.js';
-import type { UserCreateData, UserProtocol } from '../interfaces/user.interface.js';
+import type { UserProtocol } from '../interfaces/user.interface.js';
 import { JwtStrategy } from '../strategy/jwt.strategy.js';
 import { BearerTransport } from '../transport/bearer.transport.js';
 import type { TokenCarrier } from '../transport/transport.interface.js';
@@ -20,51 +20,17 @@ import { UsersAuthModule } from '../users-auth.module.js';
 
 type TestUser = UserProtocol<string>;
 
-class MapUserRepository implements UserRepository<TestUser> {
-  readonly users = new Map<string, TestUser>();
+/** The shared in-memory repository, plus a switch to take it down and a shortcut to store a ready user. */
+class TestUserRepository extends InMemoryUserRepository<TestUser> {
   /** Set to make every read fail like a database that is down. */
   down = false;
-  async get(id: string) {
+  override async get(id: string) {
     if (this.down) throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
-    return this.users.get(id) ?? null;
+    return super.get(id);
   }
-  async getByEmail(email: string) {
-    return [...this.users.values()].find((user) => user.email.toLowerCase() === email.toLowerCase()) ?? null;
-  }
-  async create(data: UserCreateData<TestUser>) {
-    if (await this.getByEmail(data.email)) throw new UserAlreadyExistsError();
-    const user: TestUser = { isActive: true, isSuperuser: false, isVerified: false, ...data, id: randomUUID() };
-    this.users.set(user.id, user);
-    return user;
-  }
-  async update(user: TestUser, data: Partial<TestUser>) {
-    const updated = { ...user, ...data, id: user.id };
-    this.users.set(user.id, updated);
-    return updated;
-  }
-  async updateIf(user: TestUser, expected: Partial<TestUser>, data: Partial<TestUser>) {
-    const stored = this.users.get(user.id);
-    const matches = ([key, value]: [string, unknown]) => (stored as Record<string, unknown> | undefined)?.[key] === value;
-    if (!stored || !Object.entries(expected).every(matches)) return null;
-    const updated = { ...stored, ...data, id: user.id };
-    this.users.set(user.id, updated);
-    return updated;
-  }
-  async delete(user: TestUser) {
-    this.users.delete(user.id);
-  }
-  add(email: string, fields: Partial<TestUser> = {}): TestUser {
-    const user: TestUser = {
-      id: randomUUID(),
-      email,
-      hashedPassword: 'not-a-hash',
-      isActive: true,
-      isSuperuser: false,
-      isVerified: true,
-      ...fields,
-    };
-    this.users.set(user.id, user);
-    return user;
+  /** Stores an active, verified, non-superuser user with a placeholder hash, then applies `fields`. */
+  async add(email: string, fields: Partial<Omit<TestUser, 'id'>> = {}): Promise<TestUser> {
+    return this.create({ email, hashedPassword: 'not-a-hash', isActive: true, isSuperuser: false, isVerified: true, ...fields });
   }
 }
 
@@ -180,7 +146,7 @@ class PlainController {
 
 @Module({})
 class RepositoryModule {
-  static with(repository: MapUserRepository): DynamicModule {
+  static with(repository: TestUserRepository): DynamicModule {
     return {
       module: RepositoryModule,
       providers: [{ provide: UserRepository, useValue: repository }],
@@ -204,13 +170,13 @@ async function setup(options: { globalGuard?: boolean; controllers?: Array<new (
       strategy: new JwtStrategy<TestUser>({ secret: secrets.xtoken, lifetimeSeconds: 3600 }),
     }),
   };
-  const repository = new MapUserRepository();
+  const repository = new TestUserRepository();
   const users = {
-    alice: repository.add('alice@example.com'),
-    bob: repository.add('bob@example.com'),
-    unverified: repository.add('unverified@example.com', { isVerified: false }),
-    root: repository.add('root@example.com', { isSuperuser: true }),
-    inactive: repository.add('inactive@example.com', { isActive: false }),
+    alice: await repository.add('alice@example.com'),
+    bob: await repository.add('bob@example.com'),
+    unverified: await repository.add('unverified@example.com', { isVerified: false }),
+    root: await repository.add('root@example.com', { isSuperuser: true }),
+    inactive: await repository.add('inactive@example.com', { isActive: false }),
   };
   const moduleRef = await Test.createTestingModule({
     imports: [
@@ -284,7 +250,7 @@ describe('UsersAuthGuard', () => {
     });
 
     it('refuses a token issued before a password change', async () => {
-      const user = ctx.repository.add('changer@example.com', { hashedPassword: 'old-hash' });
+      const user = await ctx.repository.add('changer@example.com', { hashedPassword: 'old-hash' });
       const token = await ctx.token('jwt', user);
       expect((await ctx.get('/routes/default', ctx.bearer(token))).status).toBe(200);
       await ctx.repository.update(user, { hashedPassword: 'new-hash' });
@@ -303,10 +269,10 @@ describe('UsersAuthGuard', () => {
     });
 
     it('refuses a token of a user that no longer exists', async () => {
-      const gone = ctx.repository.add('gone@example.com');
+      const gone = await ctx.repository.add('gone@example.com');
       const token = await ctx.token('jwt', gone);
       expect((await ctx.get('/routes/default', ctx.bearer(token))).status).toBe(200);
-      ctx.repository.users.delete(gone.id);
+      await ctx.repository.delete(gone);
       expect401(await ctx.get('/routes/default', ctx.bearer(token)), INVALID);
     });
 
@@ -469,7 +435,7 @@ describe('UsersAuthGuard', () => {
     });
 
     it('refuses a token issued before a password change', async () => {
-      const user = ctx.repository.add('passport-changer@example.com', { hashedPassword: 'old-hash' });
+      const user = await ctx.repository.add('passport-changer@example.com', { hashedPassword: 'old-hash' });
       const token = await ctx.token('jwt', user);
       expect((await ctx.get('/passport/jwt', ctx.bearer(token))).status).toBe(200);
       await ctx.repository.update(user, { hashedPassword: 'new-hash' });

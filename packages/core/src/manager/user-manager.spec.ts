@@ -1,3 +1,4 @@
+import { InMemoryUserRepository } from '@nest-users/testing';
 import { Injectable } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { hash, type Options } from '@node-rs/argon2';
@@ -11,7 +12,7 @@ import {
   UserAlreadyExistsError,
   UserNotExistsError,
 } from '../errors/user.errors.js';
-import type { UserCreateData, UserProtocol } from '../interfaces/user.interface.js';
+import type { UserProtocol } from '../interfaces/user.interface.js';
 import type { UsersAuthModuleOptions } from '../interfaces/users-auth-module-options.interface.js';
 import { AUTH_BACKENDS } from '../users-auth.constants.js';
 import { MODULE_OPTIONS_TOKEN } from '../users-auth.module-definition.js';
@@ -23,38 +24,6 @@ type TestUser = UserProtocol<string> & { nickname?: string };
 
 const ARGON2ID = 2 as unknown as NonNullable<Options['algorithm']>;
 
-class MapUserRepository implements UserRepository<TestUser> {
-  readonly users = new Map<string, TestUser>();
-  async get(id: string) {
-    return this.users.get(id) ?? null;
-  }
-  async getByEmail(email: string) {
-    return [...this.users.values()].find((user) => user.email.toLowerCase() === email.toLowerCase()) ?? null;
-  }
-  async create(data: UserCreateData<TestUser>) {
-    if (await this.getByEmail(data.email)) throw new UserAlreadyExistsError();
-    const user: TestUser = { isActive: true, isSuperuser: false, isVerified: false, ...data, id: randomUUID() };
-    this.users.set(user.id, user);
-    return user;
-  }
-  async update(user: TestUser, data: Partial<TestUser>) {
-    const updated = { ...user, ...data, id: user.id };
-    this.users.set(user.id, updated);
-    return updated;
-  }
-  async updateIf(user: TestUser, expected: Partial<TestUser>, data: Partial<TestUser>) {
-    const stored = this.users.get(user.id);
-    const matches = ([key, value]: [string, unknown]) => (stored as Record<string, unknown> | undefined)?.[key] === value;
-    if (!stored || !Object.entries(expected).every(matches)) return null;
-    const updated = { ...stored, ...data, id: user.id };
-    this.users.set(user.id, updated);
-    return updated;
-  }
-  async delete(user: TestUser) {
-    this.users.delete(user.id);
-  }
-}
-
 @Injectable()
 class HookedUserManager extends UserManager<TestUser, string> {
   readonly registered = vi.fn();
@@ -65,7 +34,7 @@ class HookedUserManager extends UserManager<TestUser, string> {
 
 /** A manager wired the way the module wires it (property injection), on a Map repository. */
 async function setup(options: { defaultArgon2?: boolean; manager?: typeof UserManager<TestUser, string> } = {}) {
-  const repository = new MapUserRepository();
+  const repository = new InMemoryUserRepository<TestUser>();
   const passwordHelper = new Argon2PasswordHelper(options.defaultArgon2 ? {} : { memoryCost: 1024, timeCost: 1 });
   const managerClass = options.manager ?? HookedUserManager;
   const moduleOptions: UsersAuthModuleOptions = {
@@ -275,7 +244,7 @@ describe('UserManager', () => {
     it('stores $argon2id$v=19$m=19456,t=2,p=1$ hashes', async () => {
       const { manager, repository } = await setup({ defaultArgon2: true });
       const user = await manager.create(input());
-      expect(repository.users.get(user.id)!.hashedPassword).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+      expect((await repository.get(user.id))!.hashedPassword).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
     });
 
     it('accepts a weaker argon2id hash (m=4096, t=1) and replaces it in the store on login', async () => {
@@ -284,11 +253,11 @@ describe('UserManager', () => {
       const user = await repository.create({ email: 'alice@example.com', hashedPassword: weak });
 
       await expect(manager.authenticate({ username: 'alice@example.com', password: 'wrong horse' })).resolves.toBeNull();
-      expect(repository.users.get(user.id)!.hashedPassword).toBe(weak);
+      expect((await repository.get(user.id))!.hashedPassword).toBe(weak);
 
       const authenticated = await manager.authenticate({ username: 'alice@example.com', password: 'correct horse' });
       expect(authenticated?.id).toBe(user.id);
-      const stored = repository.users.get(user.id)!.hashedPassword;
+      const stored = (await repository.get(user.id))!.hashedPassword;
       expect(stored).not.toBe(weak);
       expect(stored).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
       expect(authenticated?.hashedPassword).toBe(stored);
@@ -308,13 +277,13 @@ describe('UserManager', () => {
       const getByEmail = repository.getByEmail.bind(repository);
       vi.spyOn(repository, 'getByEmail').mockImplementationOnce(async (email) => {
         const found = await getByEmail(email);
-        repository.users.set(user.id, { ...user, hashedPassword: 'reset-meanwhile' });
+        await repository.update(user, { hashedPassword: 'reset-meanwhile' });
         return found;
       });
       await expect(manager.authenticate({ username: 'alice@example.com', password: 'correct horse' })).resolves.toMatchObject({
         id: user.id,
       });
-      expect(repository.users.get(user.id)!.hashedPassword).toBe('reset-meanwhile');
+      expect((await repository.get(user.id))!.hashedPassword).toBe('reset-meanwhile');
     });
   });
 
