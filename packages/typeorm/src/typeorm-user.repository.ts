@@ -2,6 +2,7 @@ import { UserAlreadyExistsError, type UserCreateData, type UserProtocol, type Us
 import { IsNull, QueryFailedError, type FindOptionsWhere, type Repository } from 'typeorm';
 import { canonicalEmail } from './canonical-email.util.js';
 import { withDatabaseOutage } from './store-unavailable.util.js';
+import { UserRowReader } from './user-row.reader.js';
 import { queueWrite } from './write-queue.util.js';
 
 /**
@@ -9,10 +10,15 @@ import { queueWrite } from './write-queue.util.js';
  * @publicApi
  */
 export class TypeOrmUserRepository<U extends UserProtocol<ID>, ID = U['id']> implements UserRepository<U, ID> {
-  constructor(protected readonly repository: Repository<U>) {}
+  private readonly byId: UserRowReader<U>;
 
+  constructor(protected readonly repository: Repository<U>) {
+    this.byId = new UserRowReader(repository, 'id');
+  }
+
+  /** On every authenticated request: SQL built once (see UserRowReader). */
   get(id: ID): Promise<U | null> {
-    return withDatabaseOutage(() => this.repository.findOneBy({ id } as FindOptionsWhere<U>));
+    return withDatabaseOutage(() => this.byId.findOne(id));
   }
 
   getByEmail(email: string): Promise<U | null> {
