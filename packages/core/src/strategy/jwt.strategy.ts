@@ -75,6 +75,9 @@ export interface PublicJwk {
   y?: string;
 }
 
+/** How many distinct token headers a strategy remembers its verdict for. */
+const HEADER_VERDICTS_MAX = 32;
+
 /** Tolerated clock skew between instances for `iat` in the future. */
 const IAT_LEEWAY_SECONDS = 60;
 /** HKDF info of the password-fingerprint key; no other purpose may derive it. */
@@ -96,6 +99,7 @@ export class JwtStrategy<U extends UserProtocol<ID>, ID = U['id']> implements St
   readonly revokeOnPasswordChange: boolean;
   /** The exact checks jsonwebtoken applies; shared with the passport-jwt strategy of the backend. */
   readonly verifyOptions: VerifyOptions & { complete: true };
+  private readonly headerVerdicts = new Map<string, { header: JsonObject; key: KeyObject; kid: string | undefined } | null>();
   private readonly keySet: JwtKeySet;
   /** The fingerprint key for every token (from `fingerprintSecret`), else one per HMAC key. */
   private readonly sharedFingerprintKey: KeyObject | undefined;
@@ -272,11 +276,27 @@ export class JwtStrategy<U extends UserProtocol<ID>, ID = U['id']> implements St
     if (!encodedPayload.startsWith('eyJ')) return undefined;
     // One token, one spelling: a signature with non-zero padding bits is another string for the same signature.
     if (Buffer.from(signature, 'base64url').toString('base64url') !== signature) return undefined;
+    return this.keyForHeader(encodedHeader);
+  }
+
+  /**
+   * The key an encoded header selects. All tokens of a backend share one header, so the verdict is remembered per
+   * header string, in a small map that is simply emptied when full (a flood of odd headers costs nothing more).
+   */
+  private keyForHeader(encodedHeader: string): { header: JsonObject; key: KeyObject; kid: string | undefined } | undefined {
+    const known = this.headerVerdicts.get(encodedHeader);
+    if (known !== undefined) return known ?? undefined;
     const header = parseJsonObject(encodedHeader);
-    if (!header || !this.isUnderstoodHeader(header) || header.alg !== this.algorithm) return undefined;
-    if (header.kid !== undefined && typeof header.kid !== 'string') return undefined;
-    const found = this.keySet.find(header.kid);
-    return found && { header, key: found.key, kid: found.kid };
+    let verdict: { header: JsonObject; key: KeyObject; kid: string | undefined } | null = null;
+    if (header && this.isUnderstoodHeader(header) && header.alg === this.algorithm) {
+      if (header.kid === undefined || typeof header.kid === 'string') {
+        const found = this.keySet.find(header.kid as string | undefined);
+        if (found) verdict = { header, key: found.key, kid: found.kid };
+      }
+    }
+    if (this.headerVerdicts.size >= HEADER_VERDICTS_MAX) this.headerVerdicts.clear();
+    this.headerVerdicts.set(encodedHeader, verdict);
+    return verdict ?? undefined;
   }
 
   private verifyWithKey(token: string): { payload: JwtPayload; kid: string | undefined } | null {
