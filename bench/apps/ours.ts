@@ -1,0 +1,78 @@
+/**
+ * The bench app on nest-users: `@nest-users/core` + `@nest-users/typeorm` on SQLite, default configuration (the user
+ * is loaded from the database on every request). Built packages, imported by name, as users get them.
+ *
+ * env: PORT (0), PLATFORM (express | fastify), DB_FILE (SQLite file, table already seeded),
+ *      JWT_SECRETS (comma-separated, one per backend: `jwt`, `jwt2`, `jwt3`…), EXTRA_OPTIONS (JSON merged into the
+ *      module options, e.g. a hashing cap when the library has one), SQLITE_WAL=1 (TypeORM's `enableWAL`, an app
+ *      setting, for comparison only).
+ */
+import 'reflect-metadata';
+import { Authenticated, CurrentUser, JwtAuthentication, UsersAuthModule, type UsersAuthModuleOptions } from '@nest-users/core';
+import { UsersAuthTypeOrmModule } from '@nest-users/typeorm';
+import { Controller, Get, Injectable, Module, UseGuards, type CanActivate, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { BenchUser } from './bench-user.entity.js';
+import { serve } from './serve.js';
+
+const secrets = (process.env.JWT_SECRETS ?? '').split(',').filter(Boolean);
+if (!secrets.length || !process.env.DB_FILE) throw new Error('JWT_SECRETS and DB_FILE are required');
+const extraOptions = JSON.parse(process.env.EXTRA_OPTIONS || '{}') as Partial<UsersAuthModuleOptions>;
+
+/** Does nothing, asynchronously: what any guard costs in Nest's pipeline, the ceiling for protected / public. */
+@Injectable()
+class NoopGuard implements CanActivate {
+  async canActivate(): Promise<boolean> {
+    return true;
+  }
+}
+
+@Controller()
+class BenchController {
+  @Get('public')
+  public() {
+    return { ok: true };
+  }
+
+  @Get('guarded')
+  @UseGuards(NoopGuard)
+  guarded() {
+    return { ok: true };
+  }
+
+  @Get('protected')
+  @Authenticated()
+  me(@CurrentUser() user: BenchUser) {
+    const { hashedPassword: _hash, ...visible } = user;
+    return visible;
+  }
+}
+
+@Module({
+  imports: [
+    TypeOrmModule.forRoot({
+      type: 'better-sqlite3',
+      database: process.env.DB_FILE,
+      entities: [BenchUser],
+      synchronize: true,
+      enableWAL: process.env.SQLITE_WAL === '1',
+    }),
+    UsersAuthModule.forRoot({
+      imports: [UsersAuthTypeOrmModule.forFeature(BenchUser)],
+      backends: secrets.map(
+        (secret, index) => new JwtAuthentication({ secret, lifetimeSeconds: 3600, name: index ? `jwt${index + 1}` : 'jwt' }),
+      ),
+      ...extraOptions,
+    }),
+  ],
+  controllers: [BenchController],
+})
+class BenchModule {}
+
+const app: INestApplication =
+  process.env.PLATFORM === 'fastify'
+    ? await NestFactory.create(BenchModule, new FastifyAdapter(), { logger: ['error', 'warn'] })
+    : await NestFactory.create(BenchModule, { logger: ['error', 'warn'] });
+await serve(app);
