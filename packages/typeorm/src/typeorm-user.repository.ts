@@ -11,9 +11,11 @@ import { queueWrite } from './write-queue.util.js';
  */
 export class TypeOrmUserRepository<U extends UserProtocol<ID>, ID = U['id']> implements UserRepository<U, ID> {
   private readonly byId: UserRowReader<U>;
+  private readonly byEmail: UserRowReader<U>;
 
   constructor(protected readonly repository: Repository<U>) {
     this.byId = new UserRowReader(repository, 'id');
+    this.byEmail = new UserRowReader(repository, 'email');
   }
 
   /** On every authenticated request: SQL built once (see UserRowReader). */
@@ -22,7 +24,7 @@ export class TypeOrmUserRepository<U extends UserProtocol<ID>, ID = U['id']> imp
   }
 
   getByEmail(email: string): Promise<U | null> {
-    return withDatabaseOutage(() => this.repository.findOneBy({ email: canonicalEmail(email) } as FindOptionsWhere<U>));
+    return withDatabaseOutage(() => this.byEmail.findOne(canonicalEmail(email)));
   }
 
   async create(data: UserCreateData<U>): Promise<U> {

@@ -1,4 +1,4 @@
-import { sign as cryptoSign, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { createHmac, sign as cryptoSign, timingSafeEqual, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import jsonwebtoken, { type Algorithm, type JwtPayload, type VerifyOptions } from 'jsonwebtoken';
 import { UsersAuthConfigurationError } from '../errors/configuration.errors.js';
 import { StrategyDestroyNotSupportedError } from '../errors/not-supported.errors.js';
@@ -74,6 +74,9 @@ export interface PublicJwk {
   x?: string;
   y?: string;
 }
+
+/** The HMAC hash of each HS algorithm. */
+const HMAC_HASHES: Partial<Record<string, string>> = { HS256: 'sha256', HS384: 'sha384', HS512: 'sha512' };
 
 /** How many distinct token headers a strategy remembers its verdict for. */
 const HEADER_VERDICTS_MAX = 32;
@@ -303,8 +306,8 @@ export class JwtStrategy<U extends UserProtocol<ID>, ID = U['id']> implements St
     const selected = this.selectKey(token);
     if (!selected) return null;
     let payload: unknown;
-    if (this.algorithm === 'EdDSA') {
-      payload = this.verifyEdDSA(token, selected.key);
+    if (this.algorithm === 'EdDSA' || HMAC_HASHES[this.algorithm]) {
+      payload = this.verifyDirect(token, selected.key);
     } else {
       try {
         // `algorithms` pinned and the key a secret or public KeyObject fixed at boot: jsonwebtoken refuses HS* with
@@ -318,12 +321,24 @@ export class JwtStrategy<U extends UserProtocol<ID>, ID = U['id']> implements St
     return { payload, kid: selected.kid };
   }
 
-  /** EdDSA (Ed25519, RFC 8037), which jsonwebtoken 9 does not implement: signature, then jsonwebtoken's claim checks. */
-  private verifyEdDSA(token: string, key: KeyObject): JwtPayload | null {
+  /**
+   * HMAC and EdDSA tokens are checked here rather than by jsonwebtoken: EdDSA because jsonwebtoken 9 lacks it, HMAC
+   * because jsonwebtoken decodes the token again after selectKey did (most of a protected request's JWT cost). The
+   * signature (constant-time compare), then the same claim checks jsonwebtoken makes (`nbf`, `exp`, `aud`).
+   */
+  private verifyDirect(token: string, key: KeyObject): JwtPayload | null {
     const [encodedHeader, encodedPayload, signature] = token.split('.') as [string, string, string];
+    const signingInput = `${encodedHeader}.${encodedPayload}`;
+    const given = Buffer.from(signature, 'base64url');
     let valid: boolean;
     try {
-      valid = cryptoVerify(null, Buffer.from(`${encodedHeader}.${encodedPayload}`), key, Buffer.from(signature, 'base64url'));
+      const hash = HMAC_HASHES[this.algorithm];
+      if (hash) {
+        const expected = createHmac(hash, key).update(signingInput).digest();
+        valid = given.length === expected.length && timingSafeEqual(given, expected);
+      } else {
+        valid = cryptoVerify(null, Buffer.from(signingInput), key, given);
+      }
     } catch {
       return null;
     }
