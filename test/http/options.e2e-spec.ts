@@ -44,6 +44,23 @@ describe('a password policy of the app', () => {
   });
 });
 
+describe('requireCurrentPassword: false', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ requireCurrentPassword: false });
+  });
+  afterAll(async () => t?.close());
+
+  it('lets PATCH /users/me change the password without the current one (and still ends earlier sessions)', async () => {
+    await register(t.server, 'free@example.com');
+    const token = await login(t.server, 'free@example.com');
+    const changed = await request(t.server as never).patch('/users/me').set('Authorization', `Bearer ${token}`).send({ password: 'changed without proof' });
+    expect(changed.status).toBe(200);
+    await login(t.server, 'free@example.com', 'changed without proof');
+    expect((await request(t.server as never).get('/users/me').set('Authorization', `Bearer ${token}`)).status).toBe(401);
+  });
+});
+
 describe('routes can be turned off and moved', () => {
   let t: TestApp;
   beforeAll(async () => {
