@@ -5,14 +5,13 @@ import { join } from 'node:path';
 import { JwtAuthentication, UsersAuthModule } from '@nest-users/core';
 import { UsersAuthTypeOrmModule } from '@nest-users/typeorm';
 import { Module, type INestApplication } from '@nestjs/common';
-import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { DocumentBuilder, type OpenAPIObject } from '@nestjs/swagger';
-import { Test } from '@nestjs/testing';
+import type { OpenAPIObject } from '@nestjs/swagger';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { login, PASSWORD } from '../fixtures/http.js';
+import { bootApp } from '../fixtures/boot-app.js';
 import { Member, MemberCreateDto, MemberManager, MemberReadDto, MemberUpdateDto } from '../fixtures/member.js';
 
 describe.each(['express', 'fastify'] as const)('custom user model: integer ids, own column and DTOs (%s)', (platform) => {
@@ -35,11 +34,7 @@ describe.each(['express', 'fastify'] as const)('custom user model: integer ids, 
       ],
     })
     class MemberAppModule {}
-    const moduleRef = await Test.createTestingModule({ imports: [MemberAppModule] }).compile();
-    app = platform === 'fastify' ? moduleRef.createNestApplication(new FastifyAdapter()) : moduleRef.createNestApplication();
-    document = UsersAuthModule.setupSwagger(app, new DocumentBuilder().build(), 'docs');
-    await app.init();
-    if (platform === 'fastify') await app.getHttpAdapter().getInstance().ready();
+    ({ app, document } = await bootApp(MemberAppModule, platform));
     server = app.getHttpServer();
     dataSource = app.get(getDataSourceToken());
   });

@@ -11,6 +11,8 @@ import {
   testKeyPair,
   withSignature,
   type AsymmetricAlgorithm,
+  makeTestUser,
+  userLookup,
 } from '../../../../test/fixtures/jwt-forge.js';
 import { InvalidIdError, UserNotExistsError } from '../errors/user.errors.js';
 import type { UserProtocol } from '../interfaces/user.interface.js';
@@ -23,20 +25,6 @@ type Outcome = { user: unknown } | { failed: true } | { error: unknown };
 
 const fingerprintSecret = randomBytes(32);
 
-function lookup(...users: TestUser[]): UserLookup<TestUser, string> {
-  const byId = new Map(users.map((user) => [user.id, user]));
-  return {
-    parseId(value: unknown): string {
-      if (typeof value === 'string' && byId.has(value)) return value;
-      throw new InvalidIdError();
-    },
-    async get(id: string) {
-      const user = byId.get(id);
-      if (!user) throw new UserNotExistsError();
-      return user;
-    },
-  };
-}
 
 /** Runs a passport strategy as passport's middleware would, on a request carrying `token` as a bearer token. */
 function authenticate(strategy: passport.Strategy, token: string): Promise<Outcome> {
@@ -70,7 +58,7 @@ function setup(algorithm: AsymmetricAlgorithm) {
   const previous = new JwtAuthentication<TestUser>({ name: `${name}-old`, algorithm, lifetimeSeconds: 3600, fingerprintSecret, keys: [{ kid: 'a', privateKey: a.privateKey }] });
   const alice: TestUser = { id: randomUUID(), email: 'alice@example.com', hashedPassword: 'h1', isActive: true, isSuperuser: false, isVerified: true };
   const inactive: TestUser = { ...alice, id: randomUUID(), email: 'off@example.com', isActive: false };
-  const strategy = registerPassportStrategy(backend, lookup(alice, inactive));
+  const strategy = registerPassportStrategy(backend, userLookup(alice, inactive));
   const claims = async (extra: Record<string, unknown> = {}) => ({
     ...(JSON.parse(Buffer.from((await backend.strategy.writeToken(alice)).split('.')[1]!, 'base64url').toString()) as object),
     ...extra,
@@ -100,7 +88,7 @@ describe.each(['RS256', 'ES256', 'EdDSA'] as const)("the passport strategy of a 
       fingerprintSecret,
       keys: [{ kid: 'b', privateKey: ctx.b.privateKey }],
     });
-    const strategy = registerPassportStrategy(retired, lookup(ctx.alice));
+    const strategy = registerPassportStrategy(retired, userLookup(ctx.alice));
     await expect(authenticate(strategy, await ctx.previous.strategy.writeToken(ctx.alice))).resolves.toEqual({ failed: true });
     await expect(authenticate(strategy, await retired.strategy.writeToken(ctx.alice))).resolves.toEqual({ user: ctx.alice });
   });
@@ -168,7 +156,7 @@ describe('the passport strategy of an HMAC backend with several secrets', () => 
         { kid: 'old', secret: secrets.old },
       ],
     });
-    const strategy = registerPassportStrategy(after, lookup(alice));
+    const strategy = registerPassportStrategy(after, userLookup(alice));
     await expect(authenticate(strategy, await before.strategy.writeToken(alice))).resolves.toEqual({ user: alice });
     await expect(authenticate(strategy, await after.strategy.writeToken(alice))).resolves.toEqual({ user: alice });
     const claims = JSON.parse(Buffer.from((await before.strategy.writeToken(alice)).split('.')[1]!, 'base64url').toString());

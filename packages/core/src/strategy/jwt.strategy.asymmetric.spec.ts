@@ -11,6 +11,8 @@ import {
   testKeyPair,
   withSignature,
   type AsymmetricAlgorithm,
+  makeTestUser,
+  userLookup,
 } from '../../../../test/fixtures/jwt-forge.js';
 import { JwtAuthentication } from '../backend/jwt-authentication.js';
 import { UsersAuthConfigurationError } from '../errors/configuration.errors.js';
@@ -21,28 +23,10 @@ import { JwtStrategy, type JwtStrategyOptions } from './jwt.strategy.js';
 import type { UserLookup } from './strategy.interface.js';
 
 type TestUser = UserProtocol<string>;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ALGORITHMS: AsymmetricAlgorithm[] = ['RS256', 'ES256', 'EdDSA'];
 const fingerprintSecret = randomBytes(32);
 
-function makeUser(email: string): TestUser {
-  return { id: randomUUID(), email, hashedPassword: `$argon2id$fake$${email}`, isActive: true, isSuperuser: false, isVerified: true };
-}
 
-function lookup(...users: TestUser[]): UserLookup<TestUser, string> & { get: ReturnType<typeof vi.fn> } {
-  const byId = new Map(users.map((user) => [user.id, user]));
-  return {
-    parseId(value: unknown): string {
-      if (typeof value === 'string' && UUID.test(value)) return value;
-      throw new InvalidIdError();
-    },
-    get: vi.fn(async (id: string) => {
-      const user = byId.get(id);
-      if (!user) throw new UserNotExistsError();
-      return user;
-    }),
-  };
-}
 
 /**
  * A backend mid-rotation: key `b` signs, key `a` (public part only) still verifies. `old` is how the backend was
@@ -54,9 +38,9 @@ function setup(algorithm: AsymmetricAlgorithm, options: Partial<JwtStrategyOptio
   const base = { algorithm, lifetimeSeconds: 3600, fingerprintSecret };
   const strategy = new JwtStrategy<TestUser>({ ...base, keys: [{ kid: 'b', privateKey: b.privateKey }, { kid: 'a', publicKey: a.publicKey }], ...options });
   const old = new JwtStrategy<TestUser>({ ...base, keys: [{ kid: 'a', privateKey: a.privateKey }] });
-  const alice = makeUser('alice@example.com');
-  const bob = makeUser('bob@example.com');
-  const users = lookup(alice, bob);
+  const alice = makeTestUser('alice@example.com');
+  const bob = makeTestUser('bob@example.com');
+  const users = userLookup(alice, bob);
   const pfpOf = async (user: TestUser, by = strategy) => (jsonwebtoken.decode(await by.writeToken(user)) as jsonwebtoken.JwtPayload).pfp;
   const claims = async (extra: Record<string, unknown> = {}) => ({
     sub: alice.id,
@@ -507,20 +491,20 @@ describe.each(ALGORITHMS)('JwtStrategy with %s', (algorithm) => {
 describe('JwtStrategy: HMAC keys by kid', () => {
   const secrets = { old: randomBytes(32), next: randomBytes(32) };
   const base = { lifetimeSeconds: 3600 };
-  const alice = makeUser('alice@example.com');
+  const alice = makeTestUser('alice@example.com');
 
   it('writes the kid of the signing secret and accepts tokens of every listed secret, pfp included', async () => {
     const before = new JwtStrategy<TestUser>({ ...base, keys: [{ kid: 'old', secret: secrets.old }] });
     const after = new JwtStrategy<TestUser>({ ...base, keys: [{ kid: 'next', secret: secrets.next }, { kid: 'old', secret: secrets.old }] });
     const token = await before.writeToken(alice);
     expect((jsonwebtoken.decode(token, { complete: true }) as jsonwebtoken.Jwt).header).toEqual({ alg: 'HS256', typ: 'JWT', kid: 'old' });
-    await expect(after.readToken(token, lookup(alice))).resolves.toBe(alice);
+    await expect(after.readToken(token, userLookup(alice))).resolves.toBe(alice);
     const fresh = await after.writeToken(alice);
     expect((jsonwebtoken.decode(fresh, { complete: true }) as jsonwebtoken.Jwt).header.kid).toBe('next');
-    await expect(after.readToken(fresh, lookup(alice))).resolves.toBe(alice);
+    await expect(after.readToken(fresh, userLookup(alice))).resolves.toBe(alice);
     const retired = new JwtStrategy<TestUser>({ ...base, keys: [{ kid: 'next', secret: secrets.next }] });
-    await expect(retired.readToken(token, lookup(alice))).resolves.toBeNull();
-    await expect(retired.readToken(fresh, lookup(alice))).resolves.toBe(alice);
+    await expect(retired.readToken(token, userLookup(alice))).resolves.toBeNull();
+    await expect(retired.readToken(fresh, userLookup(alice))).resolves.toBe(alice);
   });
 
   it('a lone secret writes no kid and refuses tokens that carry one; a one-key set accepts tokens without kid', async () => {
@@ -528,8 +512,8 @@ describe('JwtStrategy: HMAC keys by kid', () => {
     const set = new JwtStrategy<TestUser>({ ...base, keys: [{ kid: 'old', secret: secrets.old }] });
     const legacy = await lone.writeToken(alice);
     expect((jsonwebtoken.decode(legacy, { complete: true }) as jsonwebtoken.Jwt).header).toEqual({ alg: 'HS256', typ: 'JWT' });
-    await expect(set.readToken(legacy, lookup(alice))).resolves.toBe(alice);
-    await expect(lone.readToken(await set.writeToken(alice), lookup(alice))).resolves.toBeNull();
+    await expect(set.readToken(legacy, userLookup(alice))).resolves.toBe(alice);
+    await expect(lone.readToken(await set.writeToken(alice), userLookup(alice))).resolves.toBeNull();
     // Same secret, same fingerprint key and same derived verify/reset keys as before keys existed.
     expect(lone.deriveSecret('nest-users:verify')!.equals(set.deriveSecret('nest-users:verify')!)).toBe(true);
   });
@@ -537,7 +521,7 @@ describe('JwtStrategy: HMAC keys by kid', () => {
   it('refuses a token without kid once there are several secrets', async () => {
     const legacy = await new JwtStrategy<TestUser>({ ...base, secret: secrets.old }).writeToken(alice);
     const set = new JwtStrategy<TestUser>({ ...base, keys: [{ kid: 'next', secret: secrets.next }, { kid: 'old', secret: secrets.old }] });
-    await expect(set.readToken(legacy, lookup(alice))).resolves.toBeNull();
+    await expect(set.readToken(legacy, userLookup(alice))).resolves.toBeNull();
   });
 
   it('derives verify/reset keys exactly as before from a lone secret (HKDF of the secret)', () => {
@@ -553,7 +537,7 @@ describe('JwtStrategy: HMAC keys by kid', () => {
 });
 
 describe('UserTokens with asymmetric backends', () => {
-  const alice = makeUser('alice@example.com');
+  const alice = makeTestUser('alice@example.com');
   const rs = (options: Partial<JwtStrategyOptions> & { name: string }) =>
     new JwtAuthentication({ algorithm: 'RS256', lifetimeSeconds: 60, keys: [{ kid: 'k', privateKey: testKeyPair('RS256', 'b').privateKey }], ...options });
 

@@ -1,6 +1,7 @@
 import { createHmac, createSecretKey, generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
 import jsonwebtoken from 'jsonwebtoken';
 import { describe, expect, it, vi } from 'vitest';
+import { makeTestUser, userLookup } from '../../../../test/fixtures/jwt-forge.js';
 import { JwtAuthentication } from '../backend/jwt-authentication.js';
 import { UsersAuthConfigurationError } from '../errors/configuration.errors.js';
 import { InvalidIdError, UserNotExistsError } from '../errors/user.errors.js';
@@ -10,28 +11,9 @@ import type { UserLookup } from './strategy.interface.js';
 
 type TestUser = UserProtocol<string>;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const now = () => Math.floor(Date.now() / 1000);
 
-function makeUser(email: string): TestUser {
-  return { id: randomUUID(), email, hashedPassword: `$argon2id$fake$${email}`, isActive: true, isSuperuser: false, isVerified: true };
-}
 
-/** A lookup shaped like UserManager: malformed ids and unknown users throw UsersAuthErrors. */
-function lookup(...users: TestUser[]): UserLookup<TestUser, string> & { get: ReturnType<typeof vi.fn> } {
-  const byId = new Map(users.map((user) => [user.id, user]));
-  return {
-    parseId(value: unknown): string {
-      if (typeof value === 'string' && UUID.test(value)) return value;
-      throw new InvalidIdError();
-    },
-    get: vi.fn(async (id: string) => {
-      const user = byId.get(id);
-      if (!user) throw new UserNotExistsError();
-      return user;
-    }),
-  };
-}
 
 const b64json = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
@@ -43,9 +25,9 @@ async function pfpOf(strategy: JwtStrategy<TestUser>, user: TestUser): Promise<u
 async function setup(options: Partial<JwtStrategyOptions> = {}) {
   const secret = randomBytes(32);
   const strategy = new JwtStrategy<TestUser>({ secret, lifetimeSeconds: 3600, ...options });
-  const alice = makeUser('alice@example.com');
-  const bob = makeUser('bob@example.com');
-  const users = lookup(alice, bob);
+  const alice = makeTestUser('alice@example.com');
+  const bob = makeTestUser('bob@example.com');
+  const users = userLookup(alice, bob);
   const pfp = await pfpOf(strategy, alice);
   /** Claims of a valid token for alice, exactly as the strategy would write them. */
   const claims = (extra: Record<string, unknown> = {}) => ({
@@ -429,16 +411,16 @@ describe('JwtStrategy', () => {
       ['a 32-byte secret KeyObject', createSecretKey(randomBytes(32))],
     ])('accepts %s, and tokens round-trip', async (_label, secret) => {
       const strategy = new JwtStrategy<TestUser>({ ...base, secret: secret as string | Buffer | KeyObject });
-      const alice = makeUser('a@example.com');
-      await expect(strategy.readToken(await strategy.writeToken(alice), lookup(alice))).resolves.toBe(alice);
+      const alice = makeTestUser('a@example.com');
+      await expect(strategy.readToken(await strategy.writeToken(alice), userLookup(alice))).resolves.toBe(alice);
     });
 
     it('a string and a Buffer of the same bytes are the same key', async () => {
       const text = 'k'.repeat(40);
-      const alice = makeUser('a@example.com');
+      const alice = makeTestUser('a@example.com');
       const token = await new JwtStrategy<TestUser>({ ...base, secret: text }).writeToken(alice);
       const other = new JwtStrategy<TestUser>({ ...base, secret: Buffer.from(text) });
-      await expect(other.readToken(token, lookup(alice))).resolves.toBe(alice);
+      await expect(other.readToken(token, userLookup(alice))).resolves.toBe(alice);
     });
 
     it('refuses RSA public and private KeyObjects', () => {
@@ -488,10 +470,10 @@ describe('JwtStrategy', () => {
     it('sizes the minimum secret to the pinned algorithm', async () => {
       expect(() => new JwtStrategy({ ...base, secret: randomBytes(63), algorithm: 'HS512' })).toThrow(/randomBytes\(64\)/);
       const strategy = new JwtStrategy<TestUser>({ ...base, secret: randomBytes(64), algorithm: 'HS512' });
-      const alice = makeUser('a@example.com');
+      const alice = makeTestUser('a@example.com');
       const token = await strategy.writeToken(alice);
       expect((jsonwebtoken.decode(token, { complete: true }) as jsonwebtoken.Jwt).header.alg).toBe('HS512');
-      await expect(strategy.readToken(token, lookup(alice))).resolves.toBe(alice);
+      await expect(strategy.readToken(token, userLookup(alice))).resolves.toBe(alice);
     });
   });
 });
