@@ -18,7 +18,7 @@ const SOCKET_CODES = new Set([
 ]);
 // SQLite: locked past the busy timeout, file unreachable, disk I/O failure (extended codes share the prefix).
 const SQLITE_PREFIXES = ['SQLITE_BUSY', 'SQLITE_CANTOPEN', 'SQLITE_IOERR'];
-// Errors that carry no code: node-pg's connection and pool timeouts, TypeORM's "not connected" states.
+// Errors that carry no code: node-pg's connection and pool timeouts, TypeORM's and better-sqlite3's "not connected" states.
 const MESSAGES = [
   /^Connection terminated/, // "… unexpectedly", "… due to connection timeout"
   /^timeout exceeded when trying to connect$/, // pg-pool: no client within connectionTimeoutMillis
@@ -26,6 +26,7 @@ const MESSAGES = [
   /^Client has encountered a connection error and is not queryable$/,
   /^Cannot use a pool after calling end on the pool$/,
   /^Driver not Connected$/,
+  /^The database connection is not open$/, // better-sqlite3, after the DataSource was destroyed
 ];
 
 /**

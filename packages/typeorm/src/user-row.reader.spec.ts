@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Column, DataSource, Entity } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BaseUserEntityUUID } from './base-user.entity.js';
+import { isConnectionFailure } from './store-unavailable.util.js';
 import { UserRowReader } from './user-row.reader.js';
 
 @Entity('reader_user')
@@ -57,5 +58,33 @@ describe.each(['sqlite', 'postgres'] as const)('UserRowReader on %s', (kind) => 
     expect(found).toMatchObject({ isActive: true, isSuperuser: false, isVerified: true, firstName: 'Rea', logins: 3 });
     expect(typeof found!.isActive).toBe('boolean');
     expect(await reader.findOne(randomUUID())).toBeNull();
+  });
+
+  it.skipIf(skip)(
+    kind === 'sqlite' ? 'runs a statement prepared once, not TypeORM\'s query runner' : 'goes through TypeORM\'s query runner',
+    async () => {
+      const repository = dataSource.getRepository(ReaderUser);
+      const saved = await repository.save(repository.create({ email: 'q@x.io', hashedPassword: 'h' }));
+      const reader = new UserRowReader(repository, 'email');
+      const query = vi.spyOn(repository, 'query');
+      expect(await reader.findOne('q@x.io')).toMatchObject({ id: saved.id, email: 'q@x.io' });
+      expect(await reader.findOne('nobody@x.io')).toBeNull();
+      expect(query).toHaveBeenCalledTimes(kind === 'sqlite' ? 0 : 2);
+      query.mockRestore();
+    },
+  );
+
+  it.skipIf(skip)('follows the DataSource through destroy() (a connection failure) and a new initialize()', async () => {
+    const repository = dataSource.getRepository(ReaderUser);
+    const saved = await repository.save(repository.create({ email: 'd@x.io', hashedPassword: 'h' }));
+    const reader = new UserRowReader(repository, 'id');
+    expect(await reader.findOne(saved.id)).toMatchObject({ email: 'd@x.io' });
+
+    await dataSource.destroy();
+    const error = await reader.findOne(saved.id).catch((e: unknown) => e);
+    expect(isConnectionFailure(error), String(error)).toBe(true);
+
+    await dataSource.initialize();
+    expect(await reader.findOne(saved.id)).toMatchObject({ email: 'd@x.io' });
   });
 });
