@@ -379,6 +379,87 @@ describe('JwtStrategy', () => {
     });
   });
 
+  describe('verified-token cache', () => {
+    /** Counts the signature work: every token that is not remembered goes through key selection first. */
+    const countChecks = (strategy: JwtStrategy<TestUser>) => vi.spyOn(strategy as unknown as { selectKey(token: string): unknown }, 'selectKey');
+
+    it('checks the signature of a token once, and still loads the user and checks its pfp every time', async () => {
+      const ctx = await setup();
+      const token = await ctx.strategy.writeToken(ctx.alice);
+      const checks = countChecks(ctx.strategy);
+      for (let i = 0; i < 3; i++) await expect(ctx.strategy.readToken(token, ctx.users)).resolves.toBe(ctx.alice);
+      expect(checks).toHaveBeenCalledTimes(1);
+      expect(ctx.users.get).toHaveBeenCalledTimes(3);
+
+      ctx.alice.hashedPassword = 'changed';
+      await expect(ctx.strategy.readToken(token, ctx.users)).resolves.toBeNull();
+      const fresh = await ctx.strategy.writeToken(ctx.alice);
+      await expect(ctx.strategy.readToken(fresh, ctx.users)).resolves.toBe(ctx.alice);
+      ctx.users.get.mockRejectedValueOnce(new UserNotExistsError()); // deleted since
+      await expect(ctx.strategy.readToken(fresh, ctx.users)).resolves.toBeNull();
+    });
+
+    it('checks exp on every use: a remembered token stops working when it expires', async () => {
+      vi.useFakeTimers({ now: new Date('2026-06-01T00:00:00Z') });
+      try {
+        const ctx = await setup({ lifetimeSeconds: 60 });
+        const token = await ctx.strategy.writeToken(ctx.alice);
+        await expect(ctx.strategy.readToken(token, ctx.users)).resolves.toBe(ctx.alice);
+        vi.advanceTimersByTime(59_000);
+        expect(ctx.strategy.verify(token)).not.toBeNull();
+        vi.advanceTimersByTime(1_000);
+        expect(ctx.strategy.verify(token)).toBeNull();
+        await expect(ctx.strategy.readToken(token, ctx.users)).resolves.toBeNull();
+      } finally {
+        vi.useRealTimers();
+      }
+    });
+
+    it('never remembers a token that failed a check', async () => {
+      const ctx = await setup();
+      const checks = countChecks(ctx.strategy);
+      const good = ctx.forge(ctx.HS256, ctx.claims());
+      const badSignature = `${good.slice(0, -4)}AAAA`;
+      const wrongAudience = ctx.forge(ctx.HS256, ctx.claims({ aud: 'elsewhere' }));
+      for (const token of [badSignature, wrongAudience, badSignature, wrongAudience]) expect(ctx.strategy.verify(token)).toBeNull();
+      expect(checks).toHaveBeenCalledTimes(4);
+    });
+
+    it('holds at most verifiedTokenCacheSize tokens, the oldest making room', async () => {
+      const ctx = await setup({ verifiedTokenCacheSize: 2 });
+      const [t1, t2, t3] = [1, 2, 3].map((i) => ctx.forge(ctx.HS256, ctx.claims({ iat: now() - i })));
+      const checks = countChecks(ctx.strategy);
+      for (const token of [t1, t2, t3]) expect(ctx.strategy.verify(token)).not.toBeNull();
+      expect(checks).toHaveBeenCalledTimes(3);
+      for (const token of [t2, t3]) expect(ctx.strategy.verify(token)).not.toBeNull();
+      expect(checks).toHaveBeenCalledTimes(3);
+      expect(ctx.strategy.verify(t1)).not.toBeNull();
+      expect(checks).toHaveBeenCalledTimes(4);
+    });
+
+    it('is off with verifiedTokenCacheSize: 0', async () => {
+      const ctx = await setup({ verifiedTokenCacheSize: 0 });
+      const token = await ctx.strategy.writeToken(ctx.alice);
+      const checks = countChecks(ctx.strategy);
+      for (let i = 0; i < 3; i++) await expect(ctx.strategy.readToken(token, ctx.users)).resolves.toBe(ctx.alice);
+      expect(checks).toHaveBeenCalledTimes(3);
+    });
+
+    it('hands out a frozen payload, so no caller can change what the next request sees', async () => {
+      const ctx = await setup();
+      const token = await ctx.strategy.writeToken(ctx.alice);
+      const payload = ctx.strategy.verify(token)!;
+      expect(() => Object.assign(payload, { sub: ctx.bob.id })).toThrow(TypeError);
+      expect(ctx.strategy.verify(token)).toMatchObject({ sub: ctx.alice.id });
+    });
+
+    it.each([-1, 1.5, Number.NaN])('refuses verifiedTokenCacheSize %s at startup', (verifiedTokenCacheSize) => {
+      expect(() => new JwtStrategy<TestUser>({ secret: randomBytes(32), lifetimeSeconds: 60, verifiedTokenCacheSize })).toThrow(
+        UsersAuthConfigurationError,
+      );
+    });
+  });
+
   describe('configuration', () => {
     const base = { lifetimeSeconds: 3600 };
 

@@ -60,6 +60,13 @@ export interface JwtStrategyOptions {
    * `false`. @default true
    */
   revokeOnPasswordChange?: boolean;
+  /**
+   * How many tokens this strategy remembers as verified (signature and claims; never a user), keyed by the whole
+   * token, so a client sending the same token again skips the signature check. `exp` and `nbf` are checked on every
+   * request, the user is still loaded every time, and a token is only remembered after passing every check.
+   * 0 turns it off. @default 1024
+   */
+  verifiedTokenCacheSize?: number;
 }
 
 /** A public key as published at the JWKS endpoint: public members only, never `d`, `p`, `q`… @publicApi */
@@ -80,6 +87,7 @@ const HMAC_HASHES: Partial<Record<string, string>> = { HS256: 'sha256', HS384: '
 
 /** How many distinct token headers a strategy remembers its verdict for. */
 const HEADER_VERDICTS_MAX = 32;
+const DEFAULT_VERIFIED_TOKEN_CACHE_SIZE = 1024;
 
 /** Tolerated clock skew between instances for `iat` in the future. */
 const IAT_LEEWAY_SECONDS = 60;
@@ -89,6 +97,13 @@ const FINGERPRINT_INFO = 'nest-users:access-pfp';
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 type JsonObject = Record<string, unknown>;
+
+/** A token that passed every check, and the password hash its `pfp` was last found to match. */
+interface VerifiedToken {
+  payload: Readonly<JwtPayload>;
+  kid: string | undefined;
+  confirmedHash?: string;
+}
 
 /**
  * Stateless JWT access tokens: `{sub, aud, iat, exp, pfp}`, algorithm pinned, `exp` required, unknown `crit` refused.
@@ -103,6 +118,9 @@ export class JwtStrategy<U extends UserProtocol<ID>, ID = U['id']> implements St
   /** The exact checks jsonwebtoken applies; shared with the passport-jwt strategy of the backend. */
   readonly verifyOptions: VerifyOptions & { complete: true };
   private readonly headerVerdicts = new Map<string, { header: JsonObject; key: KeyObject; kid: string | undefined } | null>();
+  /** Oldest first (Map order): when full, the oldest entry makes room. */
+  private readonly verifiedTokens = new Map<string, VerifiedToken>();
+  private readonly verifiedTokenCacheSize: number;
   private readonly keySet: JwtKeySet;
   /** The fingerprint key for every token (from `fingerprintSecret`), else one per HMAC key. */
   private readonly sharedFingerprintKey: KeyObject | undefined;
@@ -120,6 +138,10 @@ export class JwtStrategy<U extends UserProtocol<ID>, ID = U['id']> implements St
       );
     }
     this.lifetimeSeconds = options.lifetimeSeconds;
+    this.verifiedTokenCacheSize = options.verifiedTokenCacheSize ?? DEFAULT_VERIFIED_TOKEN_CACHE_SIZE;
+    if (!Number.isSafeInteger(this.verifiedTokenCacheSize) || this.verifiedTokenCacheSize < 0) {
+      throw new UsersAuthConfigurationError(`${context}: verifiedTokenCacheSize must be a whole number ≥ 0 (0 turns it off).`);
+    }
     this.audience = options.audience?.length ? [...options.audience] : [DEFAULT_AUTH_AUDIENCE];
 
     const fingerprintSecret =
@@ -190,7 +212,7 @@ export class JwtStrategy<U extends UserProtocol<ID>, ID = U['id']> implements St
 
   async readToken(token: string, users: UserLookup<U, ID>): Promise<U | null> {
     const verified = this.verifyWithKey(token);
-    return verified ? this.userFromPayload(verified.payload, users, verified.kid) : null;
+    return verified ? this.loadUser(verified, users) : null;
   }
 
   async destroyToken(): Promise<void> {
@@ -241,7 +263,12 @@ export class JwtStrategy<U extends UserProtocol<ID>, ID = U['id']> implements St
    * Loads the user a verified payload names; `null` when the id is malformed, the user is gone, or the password
    * changed since the token was issued. `kid` is the header's, when the token had one.
    */
-  async userFromPayload(payload: JwtPayload, users: UserLookup<U, ID>, kid?: string): Promise<U | null> {
+  userFromPayload(payload: JwtPayload, users: UserLookup<U, ID>, kid?: string): Promise<U | null> {
+    return this.loadUser({ payload, kid }, users);
+  }
+
+  private async loadUser(verified: VerifiedToken, users: UserLookup<U, ID>): Promise<U | null> {
+    const { payload, kid } = verified;
     if (!this.hasRequiredClaims(payload)) return null;
     const fingerprintKey = this.revokeOnPasswordChange ? this.fingerprintKeyFor(this.keySet.find(kid)) : undefined;
     if (this.revokeOnPasswordChange && !fingerprintKey) return null;
@@ -252,8 +279,10 @@ export class JwtStrategy<U extends UserProtocol<ID>, ID = U['id']> implements St
       if (isMissingUser(error)) return null;
       throw error;
     }
-    if (fingerprintKey && !fingerprintsEqual(payload.pfp, passwordFingerprint(fingerprintKey, user.hashedPassword))) {
-      return null;
+    // The same token against the same stored hash needs no second HMAC: both inputs are fixed, so is the answer.
+    if (fingerprintKey && verified.confirmedHash !== user.hashedPassword) {
+      if (!fingerprintsEqual(payload.pfp, passwordFingerprint(fingerprintKey, user.hashedPassword))) return null;
+      verified.confirmedHash = user.hashedPassword;
     }
     return user;
   }
@@ -302,7 +331,10 @@ export class JwtStrategy<U extends UserProtocol<ID>, ID = U['id']> implements St
     return verdict ?? undefined;
   }
 
-  private verifyWithKey(token: string): { payload: JwtPayload; kid: string | undefined } | null {
+  private verifyWithKey(token: string): VerifiedToken | null {
+    const known = this.verifiedTokens.get(token);
+    // Only the time-dependent checks can change their answer for the same token with the same keys.
+    if (known) return isWithinLifetime(known.payload) ? known : null;
     const selected = this.selectKey(token);
     if (!selected) return null;
     let payload: unknown;
@@ -318,7 +350,17 @@ export class JwtStrategy<U extends UserProtocol<ID>, ID = U['id']> implements St
       }
     }
     if (!isJsonObject(payload) || !this.hasRequiredClaims(payload)) return null;
-    return { payload, kid: selected.kid };
+    const verified: VerifiedToken = { payload: Object.freeze(payload), kid: selected.kid };
+    this.remember(token, verified);
+    return verified;
+  }
+
+  private remember(token: string, verified: VerifiedToken): void {
+    if (this.verifiedTokenCacheSize === 0) return;
+    if (this.verifiedTokens.size >= this.verifiedTokenCacheSize) {
+      this.verifiedTokens.delete(this.verifiedTokens.keys().next().value!);
+    }
+    this.verifiedTokens.set(token, verified);
   }
 
   /**
@@ -344,12 +386,8 @@ export class JwtStrategy<U extends UserProtocol<ID>, ID = U['id']> implements St
     }
     if (!valid) return null;
     const payload = parseJsonObject(encodedPayload);
-    if (!payload) return null;
-    const now = Math.floor(Date.now() / 1000);
-    const { nbf, exp, aud } = payload;
-    if (nbf !== undefined && (typeof nbf !== 'number' || nbf > now)) return null;
-    if (exp !== undefined && (typeof exp !== 'number' || now >= exp)) return null;
-    const audiences = Array.isArray(aud) ? aud : [aud];
+    if (!payload || !isWithinLifetime(payload)) return null;
+    const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
     return audiences.some((value) => typeof value === 'string' && this.audience.includes(value)) ? payload : null;
   }
 
@@ -359,6 +397,13 @@ export class JwtStrategy<U extends UserProtocol<ID>, ID = U['id']> implements St
     const input = `${base64urlJson(header)}.${base64urlJson({ ...claims, iat, exp: iat + this.lifetimeSeconds })}`;
     return `${input}.${cryptoSign(null, Buffer.from(input), signing.signingKey!).toString('base64url')}`;
   }
+}
+
+/** `nbf` and `exp` as jsonwebtoken checks them (no clock tolerance). */
+function isWithinLifetime({ nbf, exp }: JwtPayload): boolean {
+  const now = Math.floor(Date.now() / 1000);
+  if (nbf !== undefined && (typeof nbf !== 'number' || nbf > now)) return false;
+  return exp === undefined || (typeof exp === 'number' && now < exp);
 }
 
 function parseJsonObject(segment: string): JsonObject | undefined {
