@@ -85,6 +85,29 @@ describe('JwtStrategy', () => {
       await expect(ctx.strategy.readToken(token, ctx.users)).resolves.toBe(ctx.alice);
     });
 
+    it.each([
+      ['HS256', undefined],
+      ['HS384', undefined],
+      ['HS512', 'k1'],
+    ] as const)('writes %s tokens byte for byte as jsonwebtoken.sign would (kid %s)', async (algorithm, kid) => {
+      vi.useFakeTimers({ now: new Date('2026-06-01T12:00:00Z') });
+      try {
+        const secret = randomBytes(64);
+        const options = kid ? { keys: [{ kid, secret }] } : { secret };
+        const strategy = new JwtStrategy<TestUser>({ ...options, algorithm, lifetimeSeconds: 900, audience: ['app'] });
+        const alice = makeTestUser('alice@example.com');
+        const pfp = (jsonwebtoken.decode(await strategy.writeToken(alice)) as jsonwebtoken.JwtPayload).pfp as string;
+        const expected = jsonwebtoken.sign({ sub: alice.id, aud: 'app', pfp }, secret, {
+          algorithm,
+          expiresIn: 900,
+          ...(kid ? { keyid: kid } : {}),
+        });
+        expect(await strategy.writeToken(alice)).toBe(expected);
+      } finally {
+        vi.useRealTimers();
+      }
+    });
+
     it('verifies with the secret it was given and nothing else', async () => {
       const ctx = await setup();
       const token = await ctx.strategy.writeToken(ctx.alice);

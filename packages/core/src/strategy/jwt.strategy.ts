@@ -202,7 +202,7 @@ export class JwtStrategy<U extends UserProtocol<ID>, ID = U['id']> implements St
     const signing = this.signingKey();
     const claims: Record<string, string> = { sub: String(user.id), aud: this.audience[0]! };
     if (this.revokeOnPasswordChange) claims.pfp = passwordFingerprint(this.fingerprintKeyFor(signing)!, user.hashedPassword);
-    if (this.algorithm === 'EdDSA') return this.signEdDSA(claims, signing);
+    if (this.algorithm === 'EdDSA' || HMAC_HASHES[this.algorithm]) return this.signDirect(claims, signing);
     return jsonwebtoken.sign(claims, signing.signingKey!, {
       algorithm: this.algorithm as Algorithm,
       expiresIn: this.lifetimeSeconds,
@@ -391,11 +391,16 @@ export class JwtStrategy<U extends UserProtocol<ID>, ID = U['id']> implements St
     return audiences.some((value) => typeof value === 'string' && this.audience.includes(value)) ? payload : null;
   }
 
-  private signEdDSA(claims: Record<string, string>, signing: JwtVerificationKey): string {
+  /** The token jsonwebtoken would write (same header, claim order and encoding), signed without its option parsing. */
+  private signDirect(claims: Record<string, string>, signing: JwtVerificationKey): string {
     const iat = Math.floor(Date.now() / 1000);
-    const header = { alg: 'EdDSA', typ: 'JWT', kid: signing.kid };
+    const header = { alg: this.algorithm, typ: 'JWT', kid: signing.kid };
     const input = `${base64urlJson(header)}.${base64urlJson({ ...claims, iat, exp: iat + this.lifetimeSeconds })}`;
-    return `${input}.${cryptoSign(null, Buffer.from(input), signing.signingKey!).toString('base64url')}`;
+    const hash = HMAC_HASHES[this.algorithm];
+    const signature = hash
+      ? createHmac(hash, signing.signingKey!).update(input).digest()
+      : cryptoSign(null, Buffer.from(input), signing.signingKey!);
+    return `${input}.${signature.toString('base64url')}`;
   }
 }
 
