@@ -284,6 +284,12 @@ async function login(baseUrl: string, backend = 'jwt'): Promise<string> {
   return ((await response.json()) as { access_token: string }).access_token;
 }
 
+/** `/public-read` must really read the row (an empty answer would make the ceiling meaningless). */
+async function expectUserRow(baseUrl: string, id: string): Promise<void> {
+  const row = (await (await fetch(`${baseUrl}/public-read`)).json()) as { id?: string; hashedPassword?: string };
+  if (row.id !== id || 'hashedPassword' in row) throw new Error(`GET ${baseUrl}/public-read: ${JSON.stringify(row)}`);
+}
+
 async function expectStatus(url: string, headers: Record<string, string>, status: number): Promise<void> {
   const response = await fetch(url, { headers });
   if (response.status !== status) throw new Error(`GET ${url}: ${response.status}, expected ${status}: ${await response.text()}`);
@@ -379,10 +385,12 @@ async function pacedLoadOnce(url: string, headers: Record<string, string>, rate:
 type Row =
   | 'express-public'
   | 'express-guarded'
+  | 'express-read'
   | 'express-protected'
   | 'express-protected-wal'
   | 'fastify-public'
   | 'fastify-guarded'
+  | 'fastify-read'
   | 'fastify-protected'
   | 'recipe-public'
   | 'recipe-protected'
@@ -401,10 +409,12 @@ type Row =
 const ROW_LABELS: Record<Row, string> = {
   'express-public': 'Express · ours · public',
   'express-guarded': 'Express · ours · public route behind a no-op async guard (the ceiling for any guard)',
+  'express-read': 'Express · ours · public route that reads the user row (bare better-sqlite3, no auth): the ceiling for any design that loads the user',
   'express-protected': 'Express · ours · protected',
   'express-protected-wal': 'Express · ours · protected, SQLite in WAL mode (app setting `enableWAL: true`)',
   'fastify-public': 'Fastify · ours · public',
   'fastify-guarded': 'Fastify · ours · public route behind a no-op async guard (the ceiling for any guard)',
+  'fastify-read': 'Fastify · ours · public route that reads the user row (bare better-sqlite3, no auth): the ceiling for any design that loads the user',
   'fastify-protected': 'Fastify · ours · protected',
   'recipe-public': 'Express · recipe · public',
   'recipe-protected': 'Express · recipe · protected',
@@ -429,6 +439,8 @@ interface Context {
   secrets: string[];
   recipeSecret: string;
   db1k: string;
+  /** The user whose password the bench knows, in db1k (its row is what `/public-read` reads). */
+  benchUserId: string;
   /** A copy of db1k for the WAL session (WAL mode sticks to the file). */
   db1kWal: string;
   db100k: string;
@@ -448,6 +460,7 @@ const oursEnv = (context: Context, db: string, platform: 'express' | 'fastify', 
   PLATFORM: platform,
   DB_FILE: db,
   JWT_SECRETS: context.secrets.slice(0, backends).join(','),
+  BENCH_USER_ID: context.benchUserId,
   ...(extra ? { EXTRA_OPTIONS: JSON.stringify(extra) } : {}),
 });
 
@@ -492,9 +505,11 @@ const sessions: Session[] = [
         const token = await login(app.url);
         await expectStatus(`${app.url}/protected`, bearer(token), 200);
         await expectStatus(`${app.url}/protected`, {}, 401);
+        await expectUserRow(app.url, context.benchUserId);
         await measureSteps(app, round, [
           ['express-public', get('/public')],
           ['express-guarded', get('/guarded', bearer(token))],
+          ['express-read', get('/public-read', bearer(token))],
           ['express-protected', get('/protected', bearer(token))],
           ['users-1k', spreadRequests('/protected', context.spread1k)],
         ]);
@@ -532,9 +547,11 @@ const sessions: Session[] = [
       try {
         const token = await login(app.url);
         await expectStatus(`${app.url}/protected`, bearer(token), 200);
+        await expectUserRow(app.url, context.benchUserId);
         await measureSteps(app, round, [
           ['fastify-public', get('/public')],
           ['fastify-guarded', get('/guarded', bearer(token))],
+          ['fastify-read', get('/public-read', bearer(token))],
           ['fastify-protected', get('/protected', bearer(token))],
         ]);
       } finally {
@@ -872,6 +889,22 @@ function report(
       values: perRound('fastify-guarded', 'fastify-public', (x, y) => x.rps / y.rps),
     },
     {
+      label: 'public route reading the user row / public, Express (req/s): the ceiling when the user is read from SQLite per request',
+      values: perRound('express-read', 'express-public', (x, y) => x.rps / y.rps),
+    },
+    {
+      label: 'public route reading the user row / public, Fastify (req/s): the ceiling when the user is read from SQLite per request',
+      values: perRound('fastify-read', 'fastify-public', (x, y) => x.rps / y.rps),
+    },
+    {
+      label: 'protected / public route reading the user row, Express (req/s): what authentication adds beyond the read',
+      values: perRound('express-protected', 'express-read', (x, y) => x.rps / y.rps),
+    },
+    {
+      label: 'protected / public route reading the user row, Fastify (req/s): what authentication adds beyond the read',
+      values: perRound('fastify-protected', 'fastify-read', (x, y) => x.rps / y.rps),
+    },
+    {
       label: 'protected with SQLite WAL / public, Express (req/s; WAL is an app setting), for reference',
       values: perRound('express-protected-wal', 'express-public', (x, y) => x.rps / y.rps),
     },
@@ -1020,6 +1053,7 @@ async function main(): Promise<void> {
       // The docs' recipe keeps a plain string constant; any string takes the same path through jsonwebtoken.
       recipeSecret: randomBytes(32).toString('base64url'),
       db1k,
+      benchUserId: seeded1k.benchUser.id,
       db1kWal,
       db100k,
       hashed,

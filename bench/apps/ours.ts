@@ -5,7 +5,7 @@
  * env: PORT (0), PLATFORM (express | fastify), DB_FILE (SQLite file, table already seeded),
  *      JWT_SECRETS (comma-separated, one per backend: `jwt`, `jwt2`, `jwt3`…), EXTRA_OPTIONS (JSON merged into the
  *      module options, e.g. a hashing cap when the library has one), SQLITE_WAL=1 (TypeORM's `enableWAL`, an app
- *      setting, for comparison only).
+ *      setting, for comparison only), BENCH_USER_ID (the user `GET /public-read` reads).
  */
 import 'reflect-metadata';
 import { Authenticated, CurrentUser, JwtAuthentication, UsersAuthModule, type UsersAuthModuleOptions } from '@nest-users/core';
@@ -14,6 +14,7 @@ import { Controller, Get, Injectable, Module, UseGuards, type CanActivate, type 
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { BenchUser } from './bench-user.entity.js';
 import { serve } from './serve.js';
 
@@ -29,8 +30,17 @@ class NoopGuard implements CanActivate {
   }
 }
 
+/** The one better-sqlite3 call `GET /public-read` makes. */
+interface SqliteStatement {
+  get(id: string): Record<string, unknown> | undefined;
+}
+
 @Controller()
 class BenchController {
+  private statement?: SqliteStatement;
+
+  constructor(private readonly dataSource: DataSource) {}
+
   @Get('public')
   public() {
     return { ok: true };
@@ -40,6 +50,20 @@ class BenchController {
   @UseGuards(NoopGuard)
   guarded() {
     return { ok: true };
+  }
+
+  /**
+   * Public, yet it reads the bench user's row by primary key with a statement prepared once on the app's own
+   * better-sqlite3 connection, and returns it as `/protected` does: no authentication, only the database read
+   * every request-authenticating design that loads the user must make. The ceiling for protected / public.
+   */
+  @Get('public-read')
+  publicRead() {
+    const connection = (this.dataSource.driver as unknown as { databaseConnection: { prepare(sql: string): SqliteStatement } })
+      .databaseConnection;
+    this.statement ??= connection.prepare('SELECT * FROM "user" WHERE "id" = ?');
+    const { hashedPassword: _hash, ...visible } = this.statement.get(process.env.BENCH_USER_ID ?? '') ?? {};
+    return visible;
   }
 
   @Get('protected')
