@@ -144,3 +144,55 @@ describe('a login storm', () => {
     await login(t.server, 'storm@example.com');
   });
 });
+
+describe('userCache', () => {
+  let t: TestApp;
+  let admin: string;
+  const http = () => request(t.server as never);
+  const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+  const me = (token: string) => http().get('/users/me').set(bearer(token));
+
+  beforeAll(async () => {
+    t = await createTestApp({ userCache: { ttlSeconds: 2 } });
+    await register(t.server, 'root@example.com');
+    // Before anyone is cached: a direct write is seen at once.
+    await t.users.update({ email: 'root@example.com' }, { isSuperuser: true });
+    admin = await login(t.server, 'root@example.com');
+  });
+  afterAll(async () => t?.close());
+
+  it('a deactivation through the admin route ends the cached user’s access at once', async () => {
+    const { id } = await register(t.server, 'deact@example.com');
+    const token = await login(t.server, 'deact@example.com');
+    expect((await me(token)).status).toBe(200);
+    expect((await http().patch(`/users/${id}`).set(bearer(admin)).send({ isActive: false })).status).toBe(200);
+    expect((await me(token)).status).toBe(401);
+  });
+
+  it('a password change ends the earlier tokens at once, and the new token sees the new row', async () => {
+    await register(t.server, 'pw@example.com');
+    const token = await login(t.server, 'pw@example.com');
+    expect((await me(token)).status).toBe(200);
+    expect((await http().patch('/users/me').set(bearer(token)).send({ password: 'another long one', currentPassword: PASSWORD })).status).toBe(200);
+    expect((await me(token)).status).toBe(401);
+    expect((await me(await login(t.server, 'pw@example.com', 'another long one'))).status).toBe(200);
+  });
+
+  it('a deletion ends access at once', async () => {
+    const { id } = await register(t.server, 'del@example.com');
+    const token = await login(t.server, 'del@example.com');
+    expect((await me(token)).status).toBe(200);
+    expect((await http().delete(`/users/${id}`).set(bearer(admin))).status).toBe(204);
+    expect((await me(token)).status).toBe(401);
+  });
+
+  it('a write behind the library’s back (SQL, another instance) shows within ttlSeconds, as documented', async () => {
+    await register(t.server, 'sql@example.com');
+    const token = await login(t.server, 'sql@example.com');
+    expect((await me(token)).status).toBe(200);
+    await t.users.update({ email: 'sql@example.com' }, { isActive: false });
+    expect((await me(token)).status).toBe(200); // still the cached row
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    expect((await me(token)).status).toBe(401);
+  });
+});

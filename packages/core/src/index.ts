@@ -41,6 +41,7 @@ export {
 export { BackgroundTasks } from './manager/background-tasks.js';
 export { Argon2PasswordHelper, PasswordHelper, type Argon2Parameters } from './manager/password.helper.js';
 export { UserRepository } from './db/user-repository.interface.js';
+export { CachedUserRepository, type UserCacheOptions } from './db/cached-user.repository.js';
 
 export { UsersAuthGuard } from './guards/users-auth.guard.js';
 export { Authenticated } from './decorators/authenticated.decorator.js';

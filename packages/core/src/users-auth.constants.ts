@@ -10,6 +10,9 @@ export const PUBLIC_METADATA = 'users-auth:public';
 export const OPENAPI_AUTH_EXTENSION = 'x-users-auth';
 export const OPENAPI_PUBLIC_EXTENSION = 'x-users-auth-public';
 
+/** The `UserRepository` as the `UserManager` uses it: the module's, behind the user cache when `userCache` is set. */
+export const MANAGED_USER_REPOSITORY = Symbol('nest-users:ManagedUserRepository');
+
 /** The validated, ordered list of backends. */
 export const AUTH_BACKENDS = Symbol('nest-users:AuthBackends');
 /** Static settings of one `forRoot` call (routes, global guard). */

@@ -1,13 +1,15 @@
 import type { Provider } from '@nestjs/common';
 import type { AuthenticationBackend } from './backend/authentication-backend.js';
 import { registerPassportStrategy } from './backend/backend-passport.strategy.js';
+import { CachedUserRepository } from './db/cached-user.repository.js';
+import { UserRepository } from './db/user-repository.interface.js';
 import { DuplicateBackendNameError, UsersAuthConfigurationError } from './errors/configuration.errors.js';
 import type { UsersAuthModuleOptions } from './interfaces/users-auth-module-options.interface.js';
 import { Argon2PasswordHelper, PasswordHelper } from './manager/password.helper.js';
 import { UserManager } from './manager/user-manager.js';
 import { UserTokens } from './manager/user-tokens.js';
 import { MODULE_OPTIONS_TOKEN } from './users-auth.module-definition.js';
-import { AUTH_BACKENDS } from './users-auth.constants.js';
+import { AUTH_BACKENDS, MANAGED_USER_REPOSITORY } from './users-auth.constants.js';
 
 /** Injection token of one backend, by name. @publicApi */
 export function getBackendToken(name: string): string {
@@ -51,6 +53,12 @@ export function createUsersAuthProviders(backendNames: string[]): Provider[] {
       provide: UserTokens,
       inject: [AUTH_BACKENDS, MODULE_OPTIONS_TOKEN],
       useFactory: (_validated: AuthenticationBackend[], options: UsersAuthModuleOptions) => new UserTokens(options),
+    },
+    {
+      provide: MANAGED_USER_REPOSITORY,
+      inject: [UserRepository, MODULE_OPTIONS_TOKEN],
+      useFactory: (repository: UserRepository<any, any>, options: UsersAuthModuleOptions) =>
+        options.userCache ? new CachedUserRepository(repository, options.userCache) : repository,
     },
     {
       provide: PasswordHelper,

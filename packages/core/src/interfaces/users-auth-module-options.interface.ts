@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { DynamicModule, ForwardReference, Type } from '@nestjs/common';
 import type { AuthenticationBackend } from '../backend/authentication-backend.js';
+import type { UserCacheOptions } from '../db/cached-user.repository.js';
 import type { Argon2Parameters, PasswordHelper } from '../manager/password.helper.js';
 import type { UserManager } from '../manager/user-manager.js';
 import type { AuthenticatedOptions } from './authenticated-options.interface.js';
@@ -24,6 +25,12 @@ export interface UsersAuthModuleOptions {
   resetPasswordToken?: PurposeTokenOptions;
   /** `PATCH /users/me` changes the password only with the right `currentPassword`. @default true */
   requireCurrentPassword?: boolean;
+  /**
+   * Serve users read by id (every authenticated request) from memory for `ttlSeconds`. Writes through the
+   * `UserManager` take effect at once in this process; others (another instance, SQL) after at most `ttlSeconds`.
+   * @default undefined (off: the user is read from the store on every request)
+   */
+  userCache?: UserCacheOptions;
 }
 
 /**

@@ -5,7 +5,6 @@ import { hash, type Options } from '@node-rs/argon2';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 import { JwtAuthentication } from '../backend/jwt-authentication.js';
-import { UserRepository } from '../db/user-repository.interface.js';
 import {
   InvalidIdError,
   InvalidPasswordError,
@@ -14,7 +13,7 @@ import {
 } from '../errors/user.errors.js';
 import type { UserProtocol } from '../interfaces/user.interface.js';
 import type { UsersAuthModuleOptions } from '../interfaces/users-auth-module-options.interface.js';
-import { AUTH_BACKENDS } from '../users-auth.constants.js';
+import { AUTH_BACKENDS, MANAGED_USER_REPOSITORY } from '../users-auth.constants.js';
 import { MODULE_OPTIONS_TOKEN } from '../users-auth.module-definition.js';
 import { Argon2PasswordHelper, PasswordHelper } from './password.helper.js';
 import { UserManager, type UserCreateInput } from './user-manager.js';
@@ -43,7 +42,7 @@ async function setup(options: { defaultArgon2?: boolean; manager?: typeof UserMa
   const moduleRef = await Test.createTestingModule({
     providers: [
       managerClass,
-      { provide: UserRepository, useValue: repository },
+      { provide: MANAGED_USER_REPOSITORY, useValue: repository },
       { provide: PasswordHelper, useValue: passwordHelper },
       { provide: MODULE_OPTIONS_TOKEN, useValue: moduleOptions },
       { provide: UserTokens, useFactory: () => new UserTokens(moduleOptions) },

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { UserRepository } from '../db/user-repository.interface.js';
+import type { UserRepository } from '../db/user-repository.interface.js';
 import {
   InvalidIdError,
   InvalidPasswordError,
@@ -14,7 +14,7 @@ import type { UserCreateData, UserProtocol } from '../interfaces/user.interface.
 import type { UsersAuthModuleOptions } from '../interfaces/users-auth-module-options.interface.js';
 import type { UserLookup } from '../strategy/strategy.interface.js';
 import type { AuthenticationBackend } from '../backend/authentication-backend.js';
-import { AUTH_BACKENDS } from '../users-auth.constants.js';
+import { AUTH_BACKENDS, MANAGED_USER_REPOSITORY } from '../users-auth.constants.js';
 import { MODULE_OPTIONS_TOKEN } from '../users-auth.module-definition.js';
 import { PasswordHelper } from './password.helper.js';
 import { UserTokens } from './user-tokens.js';
@@ -62,7 +62,7 @@ export interface ManagerCallOptions {
  */
 @Injectable()
 export class UserManager<U extends UserProtocol<ID> = UserProtocol<any>, ID = any> implements UserLookup<U, ID> {
-  @Inject(UserRepository) protected readonly users!: UserRepository<U, ID>;
+  @Inject(MANAGED_USER_REPOSITORY) protected readonly users!: UserRepository<U, ID>;
   @Inject(PasswordHelper) protected readonly passwordHelper!: PasswordHelper;
   @Inject(UserTokens) protected readonly tokens!: UserTokens;
   @Inject(MODULE_OPTIONS_TOKEN) protected readonly options!: UsersAuthModuleOptions;
