@@ -46,7 +46,7 @@ function depthOf(value: unknown): number {
  * object of bounded depth, unknown fields are stripped (mass assignment), wrong types answer 422 `{detail: [...]}`,
  * and values are never echoed back.
  */
-class UsersAuthValidationPipe extends ValidationPipe {
+export class UsersAuthValidationPipe extends ValidationPipe {
   constructor(expectedType?: Type<unknown>) {
     super({
       expectedType,
