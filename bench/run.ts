@@ -27,10 +27,16 @@ const DURATION = env('BENCH_DURATION', 5);
 const WARMUP = env('BENCH_WARMUP', 3);
 const CONNECTIONS = env('BENCH_CONNECTIONS', 50);
 const MEMORY_REQUESTS = env('BENCH_MEMORY_REQUESTS', 200_000);
-const MEMORY_WARMUP_REQUESTS = 10_000;
+/** Requests before the RSS baseline, in chunks of MEMORY_WARMUP_CHUNK (V8 and malloc grow to their working size first). */
+const MEMORY_WARMUP_REQUESTS = 50_000;
+const MEMORY_WARMUP_CHUNK = 10_000;
 const PROFILE = env('BENCH_PROFILE', 1) !== 0;
 /** Background protected load during the login storm: a fixed, evenly paced rate, so the server has room and p99 shows stalls. */
 const STORM_RATE = 400;
+/** SQLite page cache of the reference 100 000-user session (SQLite's default is 2 MiB). */
+const SQLITE_CACHE_MIB = 64;
+/** ttlSeconds of the opt-in user cache in the sessions that turn it on. */
+const USER_CACHE_TTL = 5;
 const STORM_LOGIN_CONNECTIONS = 20;
 const LOGIN_SECONDS = 3;
 /** Queue length for the capped flood: below 200, so the excess must be refused (503), not queued. */
@@ -392,10 +398,15 @@ type Row =
   | 'fastify-guarded'
   | 'fastify-read'
   | 'fastify-protected'
+  | 'express-cached-public'
+  | 'express-cached-protected'
+  | 'fastify-cached-public'
+  | 'fastify-cached-protected'
   | 'recipe-public'
   | 'recipe-protected'
   | 'users-1k'
   | 'users-100k'
+  | 'users-100k-cache'
   | 'backend-1'
   | 'backend-3'
   | 'login'
@@ -416,10 +427,15 @@ const ROW_LABELS: Record<Row, string> = {
   'fastify-guarded': 'Fastify · ours · public route behind a no-op async guard (the ceiling for any guard)',
   'fastify-read': 'Fastify · ours · public route that reads the user row (bare better-sqlite3, no auth): the ceiling for any design that loads the user',
   'fastify-protected': 'Fastify · ours · protected',
+  'express-cached-public': `Express · ours, userCache ${USER_CACHE_TTL} s (opt-in) · public`,
+  'express-cached-protected': `Express · ours, userCache ${USER_CACHE_TTL} s (opt-in) · protected`,
+  'fastify-cached-public': `Fastify · ours, userCache ${USER_CACHE_TTL} s (opt-in) · public`,
+  'fastify-cached-protected': `Fastify · ours, userCache ${USER_CACHE_TTL} s (opt-in) · protected`,
   'recipe-public': 'Express · recipe · public',
   'recipe-protected': 'Express · recipe · protected',
   'users-1k': 'Express · ours · protected, 1 000 users (tokens of 1 000 users)',
   'users-100k': 'Express · ours · protected, 100 000 users (tokens of 1 000 users)',
+  'users-100k-cache': `Express · ours · protected, 100 000 users, SQLite page cache ${SQLITE_CACHE_MIB} MiB (app setting \`cache_size\`; default 2 MiB)`,
   'backend-1': 'Express · ours, 3 backends · token of the 1st',
   'backend-3': 'Express · ours, 3 backends · token of the 3rd',
   login: 'Express · ours · login (1 connection, sequential)',
@@ -559,6 +575,25 @@ const sessions: Session[] = [
       }
     },
   },
+  ...(['express', 'fastify'] as const).map(
+    (platform): Session => ({
+      name: `ours, ${platform === 'express' ? 'Express' : 'Fastify'}, 1 000 users, userCache on`,
+      async run(context, round) {
+        const extra = { userCache: { ttlSeconds: USER_CACHE_TTL } };
+        const app = await startApp(this.name, 'ours', oursEnv(context, context.db1k, platform, 1, extra));
+        try {
+          const token = await login(app.url);
+          await expectStatus(`${app.url}/protected`, bearer(token), 200);
+          await measureSteps(app, round, [
+            [`${platform}-cached-public`, get('/public')],
+            [`${platform}-cached-protected`, get('/protected', bearer(token))],
+          ]);
+        } finally {
+          await app.stop();
+        }
+      },
+    }),
+  ),
   {
     name: 'recipe (passport-jwt, string secret), Express',
     async run(context, round) {
@@ -584,6 +619,19 @@ const sessions: Session[] = [
       try {
         await expectStatus(`${app.url}/protected`, bearer(context.spread100k[0]!), 200);
         await measureSteps(app, round, [['users-100k', spreadRequests('/protected', context.spread100k)]]);
+      } finally {
+        await app.stop();
+      }
+    },
+  },
+  {
+    name: `ours, Express, 100 000 users, SQLite page cache ${SQLITE_CACHE_MIB} MiB`,
+    async run(context, round) {
+      const env = { ...oursEnv(context, context.db100k, 'express'), SQLITE_CACHE_KIB: String(SQLITE_CACHE_MIB * 1024) };
+      const app = await startApp(this.name, 'ours', env);
+      try {
+        await expectStatus(`${app.url}/protected`, bearer(context.spread100k[0]!), 200);
+        await measureSteps(app, round, [['users-100k-cache', spreadRequests('/protected', context.spread100k)]]);
       } finally {
         await app.stop();
       }
@@ -645,8 +693,10 @@ const sessions: Session[] = [
 // memory
 
 interface MemoryResult {
-  /** Median RSS sampled every 100 ms during the second half of the warm-up (MiB). */
+  /** Median RSS sampled every 100 ms during the second half of the last warm-up chunk (MiB): the baseline. */
   warmRss: number;
+  /** The same median for every warm-up chunk, in order (MiB): shows when RSS stops growing. */
+  warmup: number[];
   /** Median RSS sampled every 100 ms during the second half of each quarter of the requests, and right after it. */
   checkpoints: Array<{ requests: number; rss: number; after: number }>;
   changePercent: number;
@@ -684,9 +734,15 @@ async function memoryRun(context: Context): Promise<MemoryResult> {
     await load({ url: app.url, duration: WARMUP, requests });
     // The forced GC comes before the baseline is sampled, so it can only make the RSS change look worse.
     const warmHeap = await heapAfterGc(1);
-    let stop = sampleRss(app.pid);
-    await load({ url: app.url, amount: MEMORY_WARMUP_REQUESTS, requests });
-    const warmRss = median(stop());
+    const warmup: number[] = [];
+    for (let sent = 0; sent < MEMORY_WARMUP_REQUESTS; sent += MEMORY_WARMUP_CHUNK) {
+      const stopWarmup = sampleRss(app.pid);
+      await load({ url: app.url, amount: MEMORY_WARMUP_CHUNK, requests });
+      warmup.push(median(stopWarmup()));
+    }
+    log(`  memory: RSS during warm-up ${warmup.map((rss) => rss.toFixed(1)).join(' → ')} MiB`);
+    const warmRss = warmup.at(-1)!;
+    let stop: () => number[];
     const checkpoints: MemoryResult['checkpoints'] = [];
     const chunk = Math.ceil(MEMORY_REQUESTS / 4);
     let done = 0;
@@ -710,6 +766,7 @@ async function memoryRun(context: Context): Promise<MemoryResult> {
     log(`  memory: heap after a full GC ${warmHeap.toFixed(1)} MiB after warm-up, ${endHeap.toFixed(1)} MiB at the end`);
     return {
       warmRss,
+      warmup,
       checkpoints,
       changePercent: (100 * (last - warmRss)) / warmRss,
       heapAfterGc: { warm: warmHeap, end: endHeap },
@@ -905,6 +962,14 @@ function report(
       values: perRound('fastify-protected', 'fastify-read', (x, y) => x.rps / y.rps),
     },
     {
+      label: `protected / public with the opt-in userCache (${USER_CACHE_TTL} s), Express (req/s): no database read while cached`,
+      values: perRound('express-cached-protected', 'express-cached-public', (x, y) => x.rps / y.rps),
+    },
+    {
+      label: `protected / public with the opt-in userCache (${USER_CACHE_TTL} s), Fastify (req/s): no database read while cached`,
+      values: perRound('fastify-cached-protected', 'fastify-cached-public', (x, y) => x.rps / y.rps),
+    },
+    {
       label: 'protected with SQLite WAL / public, Express (req/s; WAL is an app setting), for reference',
       values: perRound('express-protected-wal', 'express-public', (x, y) => x.rps / y.rps),
     },
@@ -939,6 +1004,10 @@ function report(
       goal: { text: '≤ 1.10', pass: (v) => v <= 1.1 },
     },
     {
+      label: `slowdown 100 000 vs 1 000 users with a ${SQLITE_CACHE_MIB} MiB SQLite page cache (app setting), for reference`,
+      values: perRound('users-1k', 'users-100k-cache', (x, y) => x.rps / y.rps),
+    },
+    {
       label: 'token of the 3rd backend / of the 1st (req/s)',
       values: perRound('backend-3', 'backend-1', (x, y) => x.rps / y.rps),
     },
@@ -968,7 +1037,8 @@ function report(
       '',
       `Memory (Express, protected route, ${CONNECTIONS} connections, ${fmt(memory.rps, 0)} req/s, ${memory.non2xx} non-2xx; ` +
         'RSS as the median of 100 ms samples under load, instant reading after each quarter in brackets): ' +
-        `${fmt(memory.warmRss, 1)} MiB over the last ${MEMORY_WARMUP_REQUESTS / 2} warm-up requests → ` +
+        `warm-up of ${MEMORY_WARMUP_REQUESTS} requests, RSS per ${MEMORY_WARMUP_CHUNK}: ` +
+        `${memory.warmup.map((rss) => fmt(rss, 1)).join(' → ')} MiB (the last is the baseline) → ` +
         memory.checkpoints.map((c) => `${fmt(c.rss, 1)} MiB (${fmt(c.after, 1)}) at ${c.requests}`).join(' → ') +
         ` (${memory.changePercent >= 0 ? '+' : ''}${fmt(memory.changePercent, 1)} %). V8 heap in use after a full GC: ` +
         `${fmt(memory.heapAfterGc.warm, 1)} MiB after warm-up, ${fmt(memory.heapAfterGc.end, 1)} MiB at the end ` +

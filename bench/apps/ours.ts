@@ -5,7 +5,8 @@
  * env: PORT (0), PLATFORM (express | fastify), DB_FILE (SQLite file, table already seeded),
  *      JWT_SECRETS (comma-separated, one per backend: `jwt`, `jwt2`, `jwt3`…), EXTRA_OPTIONS (JSON merged into the
  *      module options, e.g. a hashing cap when the library has one), SQLITE_WAL=1 (TypeORM's `enableWAL`, an app
- *      setting, for comparison only), BENCH_USER_ID (the user `GET /public-read` reads).
+ *      setting, for comparison only), SQLITE_CACHE_KIB (SQLite's page cache, `PRAGMA cache_size`, an app setting, for
+ *      comparison only; SQLite's default is 2 MiB), BENCH_USER_ID (the user `GET /public-read` reads).
  */
 import 'reflect-metadata';
 import { Authenticated, CurrentUser, JwtAuthentication, UsersAuthModule, type UsersAuthModuleOptions } from '@nest-users/core';
@@ -82,6 +83,9 @@ class BenchController {
       entities: [BenchUser],
       synchronize: true,
       enableWAL: process.env.SQLITE_WAL === '1',
+      prepareDatabase: (db: { pragma(statement: string): unknown }) => {
+        if (process.env.SQLITE_CACHE_KIB) db.pragma(`cache_size = -${Number(process.env.SQLITE_CACHE_KIB)}`);
+      },
     }),
     UsersAuthModule.forRoot({
       imports: [UsersAuthTypeOrmModule.forFeature(BenchUser)],
