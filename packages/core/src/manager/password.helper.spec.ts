@@ -2,7 +2,8 @@ import { hash, type Options } from '@node-rs/argon2';
 import { hash as bcryptHash } from '@node-rs/bcrypt';
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
-import { Argon2PasswordHelper } from './password.helper.js';
+import { availableParallelism } from 'node:os';
+import { Argon2PasswordHelper, defaultHashConcurrency } from './password.helper.js';
 
 // The ambient const enum of @node-rs/argon2 cannot be read under isolatedModules.
 const ARGON2D = 0 as unknown as NonNullable<Options['algorithm']>;
@@ -166,6 +167,25 @@ describe('Argon2PasswordHelper', () => {
       const [a, b] = [helper.generate(), helper.generate()];
       expect(a).toMatch(/^[A-Za-z0-9_-]{43}$/);
       expect(a).not.toBe(b);
+    });
+  });
+
+  describe('hashing concurrency', () => {
+    it.each([
+      [1, 1],
+      [2, 1],
+      [3, 2],
+      [4, 3],
+      [5, 4],
+      [64, 4],
+    ])('leaves one of %i cores to the event loop, and stays within libuv’s pool: %i at once', (cores, expected) => {
+      expect(defaultHashConcurrency(cores)).toBe(expected);
+    });
+
+    it('uses that default unless maxConcurrent is given', () => {
+      const concurrencyOf = (helper: Argon2PasswordHelper) => (helper as unknown as { limiter: { concurrency: number } }).limiter.concurrency;
+      expect(concurrencyOf(new Argon2PasswordHelper())).toBe(defaultHashConcurrency(availableParallelism()));
+      expect(concurrencyOf(new Argon2PasswordHelper({ maxConcurrent: 7 }))).toBe(7);
     });
   });
 });

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { hash, parseOptions, verify, type Options } from '@node-rs/argon2';
 import { verify as verifyBcrypt } from '@node-rs/bcrypt';
 import { ConcurrencyLimiter, HashingCapacityError } from './concurrency-limiter.js';
@@ -28,7 +29,11 @@ export interface Argon2Parameters {
   timeCost?: number;
   /** Lanes. @default 1 */
   parallelism?: number;
-  /** Hashes and verifications running at once (each holds `memoryCost` while it runs). @default 4 (libuv's pool size) */
+  /**
+   * Hashes and verifications running at once (each holds `memoryCost` while it runs). The default leaves one core to
+   * the event loop, so a login storm cannot stall authenticated requests, and stays within libuv's pool of 4.
+   * @default min(4, max(1, cores - 1))
+   */
   maxConcurrent?: number;
   /** Hashes allowed to wait for a slot; beyond that a login answers 503 at once. @default 256 */
   maxQueued?: number;
@@ -51,7 +56,7 @@ export class Argon2PasswordHelper implements PasswordHelper {
   private dummyHash?: Promise<string>;
 
   constructor(parameters: Argon2Parameters = {}) {
-    this.limiter = new ConcurrencyLimiter(parameters.maxConcurrent ?? 4, parameters.maxQueued ?? 256);
+    this.limiter = new ConcurrencyLimiter(parameters.maxConcurrent ?? defaultHashConcurrency(), parameters.maxQueued ?? 256);
     this.options = {
       algorithm: ARGON2ID,
       memoryCost: parameters.memoryCost ?? 19_456,
@@ -102,4 +107,9 @@ export class Argon2PasswordHelper implements PasswordHelper {
       stored.parallelism !== this.options.parallelism
     );
   }
+}
+
+/** One core stays with the event loop; libuv's default pool runs 4 tasks at once, so more would only queue there. */
+export function defaultHashConcurrency(cores = availableParallelism()): number {
+  return Math.min(4, Math.max(1, cores - 1));
 }
