@@ -1,4 +1,4 @@
-import { createHmac, createSecretKey, generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
+import { createHash, createHmac, createSecretKey, generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
 import jsonwebtoken from 'jsonwebtoken';
 import { describe, expect, it, vi } from 'vitest';
 import { makeTestUser, userLookup } from '../../../../test/fixtures/jwt-forge.js';
@@ -458,6 +458,14 @@ describe('JwtStrategy', () => {
       expect(checks).toHaveBeenCalledTimes(3);
       expect(ctx.strategy.verify(t1)).not.toBeNull();
       expect(checks).toHaveBeenCalledTimes(4);
+    });
+
+    it('keeps no token, only its SHA-256', async () => {
+      const ctx = await setup();
+      const token = await ctx.strategy.writeToken(ctx.alice);
+      await ctx.strategy.readToken(token, ctx.users);
+      const keys = [...(ctx.strategy as unknown as { verifiedTokens: Map<string, unknown> }).verifiedTokens.keys()];
+      expect(keys).toEqual([createHash('sha256').update(token).digest('binary')]);
     });
 
     it('is off with verifiedTokenCacheSize: 0', async () => {

@@ -1,4 +1,4 @@
-import { createHmac, sign as cryptoSign, timingSafeEqual, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { createHash, createHmac, sign as cryptoSign, timingSafeEqual, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import jsonwebtoken, { type Algorithm, type JwtPayload, type VerifyOptions } from 'jsonwebtoken';
 import { UsersAuthConfigurationError } from '../errors/configuration.errors.js';
 import { StrategyDestroyNotSupportedError } from '../errors/not-supported.errors.js';
@@ -61,8 +61,8 @@ export interface JwtStrategyOptions {
    */
   revokeOnPasswordChange?: boolean;
   /**
-   * How many tokens this strategy remembers as verified (signature and claims; never a user), keyed by the whole
-   * token, so a client sending the same token again skips the signature check. `exp` and `nbf` are checked on every
+   * How many tokens this strategy remembers as verified (signature and claims; never a user), keyed by the SHA-256 of
+   * the whole token (no token is kept), so a client sending the same token again skips the signature check. `exp` and `nbf` are checked on every
    * request, the user is still loaded every time, and a token is only remembered after passing every check.
    * 0 turns it off. @default 1024
    */
@@ -118,7 +118,7 @@ export class JwtStrategy<U extends UserProtocol<ID>, ID = U['id']> implements St
   /** The exact checks jsonwebtoken applies; shared with the passport-jwt strategy of the backend. */
   readonly verifyOptions: VerifyOptions & { complete: true };
   private readonly headerVerdicts = new Map<string, { header: JsonObject; key: KeyObject; kid: string | undefined } | null>();
-  /** Oldest first (Map order): when full, the oldest entry makes room. */
+  /** By SHA-256 of the token, oldest first (Map order): when full, the oldest entry makes room. */
   private readonly verifiedTokens = new Map<string, VerifiedToken>();
   private readonly verifiedTokenCacheSize: number;
   private readonly keySet: JwtKeySet;
@@ -332,7 +332,9 @@ export class JwtStrategy<U extends UserProtocol<ID>, ID = U['id']> implements St
   }
 
   private verifyWithKey(token: string): VerifiedToken | null {
-    const known = this.verifiedTokens.get(token);
+    if (typeof token !== 'string') return null;
+    const digest = this.verifiedTokenCacheSize ? createHash('sha256').update(token).digest('binary') : '';
+    const known = this.verifiedTokens.get(digest);
     // Only the time-dependent checks can change their answer for the same token with the same keys.
     if (known) return isWithinLifetime(known.payload) ? known : null;
     const selected = this.selectKey(token);
@@ -351,16 +353,15 @@ export class JwtStrategy<U extends UserProtocol<ID>, ID = U['id']> implements St
     }
     if (!isJsonObject(payload) || !this.hasRequiredClaims(payload)) return null;
     const verified: VerifiedToken = { payload: Object.freeze(payload), kid: selected.kid };
-    this.remember(token, verified);
+    if (digest) this.remember(digest, verified);
     return verified;
   }
 
-  private remember(token: string, verified: VerifiedToken): void {
-    if (this.verifiedTokenCacheSize === 0) return;
+  private remember(digest: string, verified: VerifiedToken): void {
     if (this.verifiedTokens.size >= this.verifiedTokenCacheSize) {
       this.verifiedTokens.delete(this.verifiedTokens.keys().next().value!);
     }
-    this.verifiedTokens.set(token, verified);
+    this.verifiedTokens.set(digest, verified);
   }
 
   /**
