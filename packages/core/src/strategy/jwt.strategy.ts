@@ -62,9 +62,9 @@ export interface JwtStrategyOptions {
   revokeOnPasswordChange?: boolean;
   /**
    * How many tokens this strategy remembers as verified (signature and claims; never a user), keyed by the SHA-256 of
-   * the whole token (no token is kept), so a client sending the same token again skips the signature check. `exp` and `nbf` are checked on every
-   * request, the user is still loaded every time, and a token is only remembered after passing every check.
-   * 0 turns it off. @default 1024
+   * the whole token (no token is kept), so a client sending the same token again skips the signature check. `exp`
+   * and `nbf` are checked on every request, the user is still loaded every time, and a token is only remembered after
+   * passing every check. 0 turns it off. @default 1024
    */
   verifiedTokenCacheSize?: number;
 }
