@@ -697,7 +697,7 @@ const sessions: Session[] = [
 // memory
 
 interface MemoryResult {
-  /** Median RSS sampled every 100 ms during the second half of the last warm-up chunk (MiB): the baseline. */
+  /** Median RSS sampled every 100 ms during the second half of one more quarter-sized chunk after warm-up (MiB). */
   warmRss: number;
   /** The same median for every warm-up chunk, in order (MiB): shows when RSS stops growing. */
   warmup: number[];
@@ -745,10 +745,14 @@ async function memoryRun(context: Context): Promise<MemoryResult> {
       warmup.push(median(stopWarmup()));
     }
     log(`  memory: RSS during warm-up ${warmup.map((rss) => rss.toFixed(1)).join(' → ')} MiB`);
-    const warmRss = warmup.at(-1)!;
-    let stop: () => number[];
-    const checkpoints: MemoryResult['checkpoints'] = [];
+    // The baseline is measured exactly like each checkpoint below (same window, same sampling): a 10 000-request
+    // chunk holds ~11 samples and swings by ±10 % with the GC cycle, a quarter of the run does not.
     const chunk = Math.ceil(MEMORY_REQUESTS / 4);
+    let stop = sampleRss(app.pid);
+    await load({ url: app.url, amount: chunk, requests });
+    const warmRss = median(stop());
+    log(`  memory: baseline RSS ${warmRss.toFixed(1)} MiB over ${chunk} more requests`);
+    const checkpoints: MemoryResult['checkpoints'] = [];
     let done = 0;
     let ok = 0;
     let non2xx = 0;
@@ -1042,7 +1046,8 @@ function report(
       `Memory (Express, protected route, ${CONNECTIONS} connections, ${fmt(memory.rps, 0)} req/s, ${memory.non2xx} non-2xx; ` +
         'RSS as the median of 100 ms samples under load, instant reading after each quarter in brackets): ' +
         `warm-up of ${MEMORY_WARMUP_REQUESTS} requests, RSS per ${MEMORY_WARMUP_CHUNK}: ` +
-        `${memory.warmup.map((rss) => fmt(rss, 1)).join(' → ')} MiB (the last is the baseline) → ` +
+        `${memory.warmup.map((rss) => fmt(rss, 1)).join(' → ')} MiB; baseline over ${Math.ceil(MEMORY_REQUESTS / 4)} more ` +
+        `requests ${fmt(memory.warmRss, 1)} MiB → ` +
         memory.checkpoints.map((c) => `${fmt(c.rss, 1)} MiB (${fmt(c.after, 1)}) at ${c.requests}`).join(' → ') +
         ` (${memory.changePercent >= 0 ? '+' : ''}${fmt(memory.changePercent, 1)} %). V8 heap in use after a full GC: ` +
         `${fmt(memory.heapAfterGc.warm, 1)} MiB after warm-up, ${fmt(memory.heapAfterGc.end, 1)} MiB at the end ` +
