@@ -904,6 +904,9 @@ function perRound(a: Row, b: Row, f: (x: Measure, y: Measure) => number): number
   return xs.slice(0, Math.min(xs.length, ys.length)).map((x, i) => f(x, ys[i]!));
 }
 
+/** Throughput of `a` over `b`, round by round. */
+const rpsRatio = (a: Row, b: Row): number[] => perRound(a, b, (x, y) => x.rps / y.rps);
+
 function report(
   meta: Record<string, string>,
   memory: MemoryResult | undefined,
@@ -937,58 +940,58 @@ function report(
   const ratios: RatioRow[] = [
     {
       label: 'protected / public, Express (req/s)',
-      values: perRound('express-protected', 'express-public', (x, y) => x.rps / y.rps),
+      values: rpsRatio('express-protected', 'express-public'),
       goal: { text: '≥ 0.85', pass: (v) => v >= 0.85 },
     },
     {
       label: 'protected / public, Fastify (req/s)',
-      values: perRound('fastify-protected', 'fastify-public', (x, y) => x.rps / y.rps),
+      values: rpsRatio('fastify-protected', 'fastify-public'),
       goal: { text: '≥ 0.85', pass: (v) => v >= 0.85 },
     },
     {
       label: 'no-op async guard / public, Express (req/s): the ceiling for protected / public',
-      values: perRound('express-guarded', 'express-public', (x, y) => x.rps / y.rps),
+      values: rpsRatio('express-guarded', 'express-public'),
     },
     {
       label: 'no-op async guard / public, Fastify (req/s): the ceiling for protected / public',
-      values: perRound('fastify-guarded', 'fastify-public', (x, y) => x.rps / y.rps),
+      values: rpsRatio('fastify-guarded', 'fastify-public'),
     },
     {
       label: 'public route reading the user row / public, Express (req/s): the ceiling when the user is read from SQLite per request',
-      values: perRound('express-read', 'express-public', (x, y) => x.rps / y.rps),
+      values: rpsRatio('express-read', 'express-public'),
     },
     {
       label: 'public route reading the user row / public, Fastify (req/s): the ceiling when the user is read from SQLite per request',
-      values: perRound('fastify-read', 'fastify-public', (x, y) => x.rps / y.rps),
+      values: rpsRatio('fastify-read', 'fastify-public'),
     },
     {
       label: 'protected / public route reading the user row, Express (req/s): what authentication adds beyond the read',
-      values: perRound('express-protected', 'express-read', (x, y) => x.rps / y.rps),
+      values: rpsRatio('express-protected', 'express-read'),
     },
     {
       label: 'protected / public route reading the user row, Fastify (req/s): what authentication adds beyond the read',
-      values: perRound('fastify-protected', 'fastify-read', (x, y) => x.rps / y.rps),
+      values: rpsRatio('fastify-protected', 'fastify-read'),
     },
     {
       label: `protected / public with the opt-in userCache (${USER_CACHE_TTL} s), Express (req/s): no database read while cached`,
-      values: perRound('express-cached-protected', 'express-cached-public', (x, y) => x.rps / y.rps),
+      values: rpsRatio('express-cached-protected', 'express-cached-public'),
     },
     {
       label: `protected / public with the opt-in userCache (${USER_CACHE_TTL} s), Fastify (req/s): no database read while cached`,
-      values: perRound('fastify-cached-protected', 'fastify-cached-public', (x, y) => x.rps / y.rps),
+      values: rpsRatio('fastify-cached-protected', 'fastify-cached-public'),
     },
     {
       label: 'protected with SQLite WAL / public, Express (req/s; WAL is an app setting), for reference',
-      values: perRound('express-protected-wal', 'express-public', (x, y) => x.rps / y.rps),
+      values: rpsRatio('express-protected-wal', 'express-public'),
     },
     {
       label: 'ours protected / recipe protected, Express (req/s)',
-      values: perRound('express-protected', 'recipe-protected', (x, y) => x.rps / y.rps),
+      values: rpsRatio('express-protected', 'recipe-protected'),
       goal: { text: '≥ 2.5', pass: (v) => v >= 2.5 },
     },
     {
       label: 'recipe protected / recipe public (req/s), for reference',
-      values: perRound('recipe-protected', 'recipe-public', (x, y) => x.rps / y.rps),
+      values: rpsRatio('recipe-protected', 'recipe-public'),
     },
     {
       label: 'login p50 / bare argon2id verify p50',
@@ -1008,16 +1011,16 @@ function report(
     },
     {
       label: 'slowdown 100 000 vs 1 000 users (1k req/s ÷ 100k req/s)',
-      values: perRound('users-1k', 'users-100k', (x, y) => x.rps / y.rps),
+      values: rpsRatio('users-1k', 'users-100k'),
       goal: { text: '≤ 1.10', pass: (v) => v <= 1.1 },
     },
     {
       label: `slowdown 100 000 vs 1 000 users with a ${SQLITE_CACHE_MIB} MiB SQLite page cache (app setting), for reference`,
-      values: perRound('users-1k', 'users-100k-cache', (x, y) => x.rps / y.rps),
+      values: rpsRatio('users-1k', 'users-100k-cache'),
     },
     {
       label: 'token of the 3rd backend / of the 1st (req/s)',
-      values: perRound('backend-3', 'backend-1', (x, y) => x.rps / y.rps),
+      values: rpsRatio('backend-3', 'backend-1'),
     },
   ];
   if (memory) {
