@@ -41,6 +41,14 @@ export {
 export { BackgroundTasks } from './manager/background-tasks.js';
 export { Argon2PasswordHelper, PasswordHelper, type Argon2Parameters } from './manager/password.helper.js';
 export { UserRepository } from './db/user-repository.interface.js';
+export {
+  canonicalEmail,
+  canonicalEmailOrNull,
+  hasForbiddenEmailCharacter,
+  legacyEmailSpellings,
+  MAX_EMAIL_INPUT_LENGTH,
+} from './email/canonical-email.js';
+export { IsEmailLookup, IsUserEmail } from './email/email.validators.js';
 export { CachedUserRepository, type UserCacheOptions } from './db/cached-user.repository.js';
 
 export { UsersAuthGuard } from './guards/users-auth.guard.js';
@@ -59,6 +67,7 @@ export { ErrorCode } from './errors/error-code.enum.js';
 export { UsersAuthError } from './errors/users-auth.error.js';
 export { DuplicateBackendNameError, UsersAuthConfigurationError } from './errors/configuration.errors.js';
 export {
+  InvalidEmailError,
   InvalidIdError,
   InvalidPasswordError,
   InvalidResetPasswordTokenError,

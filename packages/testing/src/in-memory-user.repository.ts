@@ -1,9 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { UserAlreadyExistsError, type UserCreateData, type UserProtocol, type UserRepository } from '@nest-users/core';
+import {
+  canonicalEmail,
+  canonicalEmailOrNull,
+  UserAlreadyExistsError,
+  type UserCreateData,
+  type UserProtocol,
+  type UserRepository,
+} from '@nest-users/core';
 
 /**
  * A Map-backed `UserRepository` for fast unit tests. It passes the same contract as the real adapters: canonical
- * emails, uniqueness in any case, UUID ids, fastapi-users' default flags, and copies in and out.
+ * emails (core's `canonicalEmail`), uniqueness in any spelling, UUID ids, fastapi-users' default flags, and copies in
+ * and out.
  * @publicApi
  */
 export class InMemoryUserRepository<U extends UserProtocol<string> = UserProtocol<string>>
@@ -17,7 +25,8 @@ export class InMemoryUserRepository<U extends UserProtocol<string> = UserProtoco
   }
 
   async getByEmail(email: string): Promise<U | null> {
-    const user = this.findByEmail(canonicalEmail(email));
+    const canonical = canonicalEmailOrNull(email);
+    const user = canonical === null ? undefined : this.findByEmail(canonical);
     return user ? structuredClone(user) : null;
   }
 
@@ -43,8 +52,8 @@ export class InMemoryUserRepository<U extends UserProtocol<string> = UserProtoco
 
   async updateIf(user: U, expected: Partial<U>, data: Partial<U>): Promise<U | null> {
     const stored = this.users.get(user.id) as Record<string, unknown> | undefined;
-    const wanted = expected.email === undefined ? expected : { ...expected, email: canonicalEmail(expected.email) };
-    if (!stored || Object.entries(wanted).some(([key, value]) => (stored[key] ?? null) !== (value ?? null))) {
+    // `expected` holds values as read from the store, compared as they are.
+    if (!stored || Object.entries(expected).some(([key, value]) => (stored[key] ?? null) !== (value ?? null))) {
       return null;
     }
     return this.write(user, data);
@@ -81,9 +90,4 @@ export class InMemoryUserRepository<U extends UserProtocol<string> = UserProtoco
     for (const user of this.users.values()) if (user.email === canonical) return user;
     return undefined;
   }
-}
-
-// Same rule as `canonicalEmail` in @nest-users/typeorm; copied so this dev-only package needs no adapter.
-function canonicalEmail(email: string): string {
-  return email.normalize('NFC').toLowerCase();
 }

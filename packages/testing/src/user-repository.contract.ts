@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { UserAlreadyExistsError, type UserProtocol, type UserRepository } from '@nest-users/core';
+import { InvalidEmailError, UserAlreadyExistsError, type UserProtocol, type UserRepository } from '@nest-users/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 /** The user shape the contract writes: the core fields plus an optional custom column. @publicApi */
@@ -16,7 +16,25 @@ export interface UserRepositoryContractFixture<ID = string> {
   customFields?: boolean;
   /** An id no user has. @default crypto.randomUUID() */
   unknownId?: ID;
+  /**
+   * Writes a row with this email exactly as given, past the repository (as a row copied from a fastapi-users
+   * database, which keeps the case as typed), and returns its id. Turns on the legacy-row cases; a store that can
+   * only hold canonical emails leaves it out.
+   */
+  insertVerbatim?(email: string, hashedPassword: string): Promise<ID>;
 }
+
+/** Emails no adapter may store or find: each has no canonical form (see `canonicalEmail` in @nest-users/core). */
+const UNACCEPTABLE_EMAILS = [
+  '"a\r\nforged LOG line"@example.com',
+  'a\r\nforged@example.com',
+  'a\u001b[31m@example.com',
+  'ad\u200ba@example.com',
+  'ada\u202e@example.com',
+  '"ada"@example.com',
+  'ada@exa mple.com',
+  'ada@127.0.0.1',
+];
 
 const RACE_SIZE = 20;
 
@@ -80,11 +98,99 @@ export function describeUserRepositoryContract<ID = string>(
       expect((await repo().getByEmail('grace@example.com'))?.id).toBe(grace.id);
     });
 
-    it('treats composed and decomposed Unicode as one email (NFC)', async () => {
+    it('treats composed and decomposed Unicode as one email (NFKC)', async () => {
       const zoe = await create('Zoe\u0308@example.com');
       expect(zoe.email).toBe('zo\u00eb@example.com');
       expect((await repo().getByEmail('ZO\u00cb@example.com'))?.id).toBe(zoe.id);
       await expect(create('zo\u00eb@example.com')).rejects.toBeInstanceOf(UserAlreadyExistsError);
+    });
+
+    it('folds fullwidth look-alikes into one account (NFKC)', async () => {
+      const x = await create('\uff38@example.com');
+      expect(x.email).toBe('x@example.com');
+      expect((await repo().getByEmail('x@example.com'))?.id).toBe(x.id);
+      expect((await repo().getByEmail('\uff58@\uff45xample.com'))?.id).toBe(x.id);
+      await expect(create('x@example.com')).rejects.toBeInstanceOf(UserAlreadyExistsError);
+      expect(await count()).toBe(1);
+    });
+
+    it('stores the domain in its ASCII (IDNA) form: Unicode and punycode spellings are one account', async () => {
+      const x = await create('X@B\u00fccher.de');
+      expect(x.email).toBe('x@xn--bcher-kva.de');
+      expect((await repo().get(x.id))?.email).toBe('x@xn--bcher-kva.de');
+      expect((await repo().getByEmail('x@xn--bcher-kva.de'))?.id).toBe(x.id);
+      expect((await repo().getByEmail('x@B\u00dcCHER.de'))?.id).toBe(x.id);
+      await expect(create('x@XN--BCHER-KVA.DE')).rejects.toBeInstanceOf(UserAlreadyExistsError);
+      const grace = await create('grace@example.com');
+      await expect(repo().update(grace, { email: 'x@xn--bcher-kva.de' })).rejects.toBeInstanceOf(UserAlreadyExistsError);
+      expect(await count()).toBe(2);
+    });
+
+    it('refuses emails without a canonical form with InvalidEmailError, and never finds a user by one', async () => {
+      const ada = await create('ada@example.com');
+      for (const email of UNACCEPTABLE_EMAILS) {
+        await expect(create(email), JSON.stringify(email)).rejects.toBeInstanceOf(InvalidEmailError);
+        await expect(repo().update(ada, { email }), JSON.stringify(email)).rejects.toBeInstanceOf(InvalidEmailError);
+        expect(await repo().getByEmail(email), JSON.stringify(email)).toBeNull();
+      }
+      // Invisible characters are refused, not folded away: they never reach the account they hide.
+      expect(await repo().getByEmail('ada\u200b@example.com')).toBeNull();
+      expect(await repo().getByEmail('\ufeffada@example.com')).toBeNull();
+      expect(await count()).toBe(1);
+      expect(await repo().get(ada.id)).toMatchObject({ email: 'ada@example.com' });
+    });
+
+    describe('rows stored before emails were canonical', () => {
+      const insert = (email: string, hashedPassword = 'legacy-hash') => fixture!.insertVerbatim!(email, hashedPassword);
+      beforeEach((ctx) => {
+        if (!fixture!.insertVerbatim) ctx.skip('the fixture cannot write a row past the repository');
+      });
+
+      it('finds a mixed-case row by any spelling of its address', async () => {
+        const id = await insert('Legacy.User@Example.com');
+        for (const email of ['legacy.user@example.com', 'Legacy.User@Example.com', 'LEGACY.USER@EXAMPLE.COM']) {
+          expect((await repo().getByEmail(email))?.id, email).toEqual(id);
+        }
+        expect((await repo().getByEmail('legacy.user@example.com'))?.email).toBe('Legacy.User@Example.com');
+        expect(await repo().getByEmail('other.user@example.com')).toBeNull();
+      });
+
+      it('finds a row whose domain was stored in Unicode by its IDNA spelling', async () => {
+        const id = await insert('Jo@B\u00fccher.de');
+        expect((await repo().getByEmail('jo@xn--bcher-kva.de'))?.id).toEqual(id);
+        expect((await repo().getByEmail('JO@b\u00fccher.DE'))?.id).toEqual(id);
+      });
+
+      it('refuses to create or move another account onto a legacy address', async () => {
+        await insert('Legacy.User@Example.com');
+        await expect(create('legacy.user@example.com')).rejects.toBeInstanceOf(UserAlreadyExistsError);
+        const grace = await create('grace@example.com');
+        await expect(repo().update(grace, { email: 'LEGACY.user@example.com' })).rejects.toBeInstanceOf(
+          UserAlreadyExistsError,
+        );
+        expect(await count()).toBe(2);
+        expect((await repo().get(grace.id))?.email).toBe('grace@example.com');
+      });
+
+      it('lets the legacy user rehash (updateIf on the stored values) and move to the canonical spelling', async () => {
+        const id = await insert('Legacy.User@Example.com', 'old');
+        const legacy = (await repo().getByEmail('legacy.user@example.com'))!;
+        const rehashed = await repo().updateIf(legacy, { hashedPassword: 'old', email: legacy.email }, { hashedPassword: 'new' });
+        expect(rehashed).toMatchObject({ id, hashedPassword: 'new' });
+        const moved = await repo().update(rehashed!, { email: 'Legacy.User@Example.com' });
+        expect(moved.email).toBe('legacy.user@example.com');
+        expect((await repo().getByEmail('LEGACY.USER@example.com'))?.id).toEqual(id);
+        expect(await count()).toBe(1);
+      });
+
+      it('prefers the canonical row, then the first legacy row by id, when several spellings exist', async () => {
+        const upper = await insert('TWIN@example.com');
+        const mixed = await insert('Twin@example.com');
+        const first = [upper, mixed].sort((a, b) => (a < b ? -1 : 1))[0];
+        expect((await repo().getByEmail('twin@example.com'))?.id).toEqual(first);
+        const canonical = await insert('twin@example.com');
+        expect((await repo().getByEmail('TWIN@example.com'))?.id).toEqual(canonical);
+      });
     });
 
     it('rejects a duplicate email in another case with UserAlreadyExistsError and writes no row', async () => {

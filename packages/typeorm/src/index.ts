@@ -1,6 +1,5 @@
 export { AccessTokenEntity } from './access-token.entity.js';
 export { BaseUserEntity, BaseUserEntityInt, BaseUserEntityUUID } from './base-user.entity.js';
-export { canonicalEmail } from './canonical-email.util.js';
 export { DatabaseStrategy } from './database.strategy.js';
 export { isConnectionFailure, withDatabaseOutage } from './store-unavailable.util.js';
 export { TypeOrmTokenStore } from './typeorm-token.store.js';

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,6 +71,11 @@ async function contractFixture(open: () => Promise<Store>): Promise<UserReposito
       await cleanup();
     },
     customFields: true,
+    insertVerbatim: async (email, hashedPassword) => {
+      const id = randomUUID();
+      await repository.insert({ id, email, hashedPassword });
+      return id;
+    },
   };
 }
 

@@ -1,6 +1,13 @@
-import { UserAlreadyExistsError, type UserCreateData, type UserProtocol, type UserRepository } from '@nest-users/core';
-import { IsNull, QueryFailedError, type FindOptionsWhere, type Repository } from 'typeorm';
-import { canonicalEmail } from './canonical-email.util.js';
+import {
+  canonicalEmail,
+  canonicalEmailOrNull,
+  legacyEmailSpellings,
+  UserAlreadyExistsError,
+  type UserCreateData,
+  type UserProtocol,
+  type UserRepository,
+} from '@nest-users/core';
+import { IsNull, QueryFailedError, Raw, type FindOptionsOrder, type FindOptionsWhere, type Repository } from 'typeorm';
 import { withDatabaseOutage } from './store-unavailable.util.js';
 import { UserRowReader } from './user-row.reader.js';
 import { queueWrite } from './write-queue.util.js';
@@ -23,24 +30,34 @@ export class TypeOrmUserRepository<U extends UserProtocol<ID>, ID = U['id']> imp
     return withDatabaseOutage(() => this.byId.findOne(id));
   }
 
+  /** By the canonical form (core's `canonicalEmail`); an email that has none belongs to nobody. */
   getByEmail(email: string): Promise<U | null> {
-    return withDatabaseOutage(() => this.byEmail.findOne(canonicalEmail(email)));
+    const canonical = canonicalEmailOrNull(email);
+    if (canonical === null) return Promise.resolve(null);
+    return withDatabaseOutage(async () => (await this.byEmail.findOne(canonical)) ?? this.findLegacy(canonical));
   }
 
+  /** @throws InvalidEmailError | UserAlreadyExistsError */
   async create(data: UserCreateData<U>): Promise<U> {
-    const entity = this.repository.create({ ...data, email: canonicalEmail(data.email) } as U);
+    const email = canonicalEmail(data.email);
+    await this.refuseLegacyOwner(email);
+    const entity = this.repository.create({ ...data, email } as U);
     return this.write(() => this.repository.save(entity));
   }
 
+  /** @throws InvalidEmailError | UserAlreadyExistsError */
   async update(user: U, data: Partial<U>): Promise<U> {
+    const changes = withCanonicalEmail(data);
+    if (changes.email !== undefined) await this.refuseLegacyOwner(changes.email, user);
     // Merged into a copy: after a rejected update the caller's object must still describe the stored row.
-    const entity = this.repository.merge(this.repository.create(), user, withCanonicalEmail(data) as U);
+    const entity = this.repository.merge(this.repository.create(), user, changes as U);
     return this.write(() => this.repository.save(entity));
   }
 
+  /** `expected` holds values as read from the store (a legacy row's email as stored), compared as they are. */
   async updateIf(user: U, expected: Partial<U>, data: Partial<U>): Promise<U | null> {
     const where: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(withCanonicalEmail(expected))) where[key] = value ?? IsNull();
+    for (const [key, value] of Object.entries(expected)) where[key] = value ?? IsNull();
     where.id = user.id;
     type Changes = Parameters<Repository<U>['update']>[1];
     // One UPDATE … WHERE: the database decides the compare-and-set, so of concurrent callers exactly one matches.
@@ -53,6 +70,27 @@ export class TypeOrmUserRepository<U extends UserProtocol<ID>, ID = U['id']> imp
 
   async delete(user: U): Promise<void> {
     await this.write(() => this.repository.delete({ id: user.id } as FindOptionsWhere<U>));
+  }
+
+  /**
+   * A row stored before emails were canonical (copied from fastapi-users, which keeps the case as typed), found
+   * through SQL `LOWER()` and kept only if its own canonical form matches. Runs only when the indexed exact match
+   * missed; an index on `LOWER(email)` makes it fast on a large table. Of several legacy spellings of one address,
+   * the first by id wins, every time.
+   */
+  private async findLegacy(canonical: string): Promise<U | null> {
+    const spellings = legacyEmailSpellings(canonical);
+    const rows = await this.repository.find({
+      where: { email: Raw((column) => `LOWER(${column}) IN (:...spellings)`, { spellings }) } as FindOptionsWhere<U>,
+      order: { id: 'ASC' } as FindOptionsOrder<U>,
+    });
+    return rows.find((row) => canonicalEmailOrNull(row.email) === canonical) ?? null;
+  }
+
+  /** The unique index sees only canonical values, so a legacy row with this address is checked for here. */
+  private async refuseLegacyOwner(canonical: string, user?: U): Promise<void> {
+    const owner = await withDatabaseOutage(() => this.findLegacy(canonical));
+    if (owner && (!user || String(owner.id) !== String(user.id))) throw new UserAlreadyExistsError();
   }
 
   private async write<T>(run: () => Promise<T>): Promise<T> {

@@ -60,3 +60,13 @@ export class InvalidResetPasswordTokenError extends UsersAuthError {
 export function isMissingUser(error: unknown): boolean {
   return error instanceof InvalidIdError || error instanceof UserNotExistsError;
 }
+
+/**
+ * An email that has no canonical form: control, whitespace or invisible characters, a quoted local part, an invalid
+ * domain (see `canonicalEmail`). Request DTOs refuse these with 422 before they reach the manager. @publicApi
+ */
+export class InvalidEmailError extends UsersAuthError {
+  constructor() {
+    super('Not an acceptable email address.');
+  }
+}
