@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsEmailLookup } from '../email/email.validators.js';
 
 /** The form's fields and their longest accepted value; `username` and `password` are required and non-empty. */
 export const LOGIN_FIELD_MAX_LENGTHS = {
@@ -20,6 +21,7 @@ export class LoginDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(LOGIN_FIELD_MAX_LENGTHS.username)
+  @IsEmailLookup()
   username!: string;
 
   @ApiProperty({ format: 'password', example: 'correct horse battery staple' })

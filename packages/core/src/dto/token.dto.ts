@@ -1,11 +1,11 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsEmail, IsString, MaxLength } from 'class-validator';
+import { IsString, MaxLength } from 'class-validator';
+import { IsUserEmail } from '../email/email.validators.js';
 
 /** Body of `POST /auth/request-verify-token` and `POST /auth/forgot-password`. */
 export class EmailDto {
-  @ApiProperty({ format: 'email', example: 'ada@example.com' })
-  @IsEmail({ allow_display_name: false, allow_ip_domain: false })
-  @MaxLength(320)
+  @ApiProperty({ format: 'email', example: 'ada@example.com', maxLength: 320 })
+  @IsUserEmail()
   email!: string;
 }
 

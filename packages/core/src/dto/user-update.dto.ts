@@ -1,12 +1,12 @@
 import { ApiPropertyOptional, OmitType } from '@nestjs/swagger';
-import { IsBoolean, IsEmail, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsBoolean, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsUserEmail } from '../email/email.validators.js';
 
 /** Body of `PATCH /users/me`: what users may change on themselves. Extend it for custom fields. @publicApi */
 export class UserUpdateDto {
   @ApiPropertyOptional({ format: 'email', maxLength: 320 })
   @IsOptional()
-  @IsEmail({ allow_display_name: false, allow_ip_domain: false })
-  @MaxLength(320)
+  @IsUserEmail()
   email?: string;
 
   @ApiPropertyOptional({ format: 'password', minLength: 8 })

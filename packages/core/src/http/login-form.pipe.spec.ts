@@ -54,7 +54,14 @@ const bodies: Array<[string, unknown]> = [
   ['null', null],
   ['undefined', undefined],
   ['a class instance', Object.assign(new (class Form {})(), { username: 'a@b.io', password: 'pw' })],
+  ['a username with CR LF (log injection)', { username: 'a\r\nforged@b.io', password: 'pw' }],
+  ['a username with ESC', { username: 'a\u001b[31m@b.io', password: 'pw' }],
+  ['a username with a zero-width space', { username: 'a\u200b@b.io', password: 'pw' }],
+  ['a username with a space', { username: 'a @b.io', password: 'pw' }],
+  ['a username that is no email (looked up, finds nobody)', { username: "admin'--", password: 'pw' }],
 ];
+
+const unsafeUsernames = ['a\r\nforged@b.io', 'a\u001b[31m@b.io', 'a\u0000@b.io', 'a\tb@b.io', 'a\u200b@b.io', 'a\u202e@b.io', ' a@b.io'];
 
 describe('the login form pipe', () => {
   it.each(bodies)('answers exactly as the full validation pipe: %s', async (_name, body) => {
@@ -65,6 +72,10 @@ describe('the login form pipe', () => {
     const value = await login.transform({ username: 'ada@example.com', password: 'pw', scope: '' }, metadata);
     expect(value).toBeInstanceOf(LoginDto);
     expect(value).toMatchObject({ username: 'ada@example.com', password: 'pw', scope: '' });
+  });
+
+  it.each(unsafeUsernames)('refuses a username holding a character no email may hold with 422: %j', async (username) => {
+    expect(await outcome(login, { username, password: 'pw' })).toMatchObject({ ok: false, status: 422 });
   });
 
   it('leaves query and route parameters to the full pipe', async () => {
