@@ -4,7 +4,7 @@ import { BeforeInsert, Column, PrimaryColumn, PrimaryGeneratedColumn } from 'typ
 
 /**
  * The columns nest-users needs. Extend it with `@Entity()` and add your own columns; the email column carries the
- * unique index that keeps emails unique in any case (they are stored in canonical form).
+ * unique index that keeps emails unique in any spelling (they are stored in core's `canonicalEmail` form).
  * @publicApi
  */
 export abstract class BaseUserEntity<ID> implements UserProtocol<ID> {

@@ -4,7 +4,7 @@
  */
 export interface UserProtocol<ID = string> {
   id: ID;
-  /** Stored in canonical form (NFC, lower case); the store keeps it unique. */
+  /** Stored in canonical form (`canonicalEmail`: NFKC, lower case, IDNA domain); the store keeps it unique. */
   email: string;
   hashedPassword: string;
   isActive: boolean;
