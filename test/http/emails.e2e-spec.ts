@@ -93,6 +93,17 @@ describe.each(variants)('emails cannot collide or inject (%s, %s)', (platform, d
       expect((await http().get('/users/me').set(bearer(ownerToken))).body.email).toBe('owner@example.com');
     });
 
+    it('answers 422 to each of them on PATCH /users/{id} too, for a superuser', async () => {
+      await register(t.server, 'root@example.com');
+      await t.users.update({ email: 'root@example.com' }, { isSuperuser: true });
+      const root = await login(t.server, 'root@example.com');
+      const target = (await register(t.server, 'target@example.com')).id as string;
+      for (const [, email] of UNSAFE_EMAILS) {
+        expectEmailRefused(await http().patch(`/users/${target}`).set(bearer(root)).send({ email }));
+      }
+      expect((await t.users.findOneByOrFail({ id: target })).email).toBe('target@example.com');
+    });
+
     it('answers 422 to a login username holding such characters, and 400 to any other unknown username', async () => {
       for (const username of ['a\r\nforged@example.com', 'owner\u001b@example.com', 'own\u200ber@example.com', 'owner@example.com\u202e', ' owner@example.com']) {
         expectEmailRefused(await tryLogin(username), 'username');
