@@ -148,13 +148,20 @@ describe.each(variants)('emails cannot collide or inject (%s, %s)', (platform, d
       expect(clash.body).toEqual({ statusCode: 400, detail: 'UPDATE_USER_EMAIL_ALREADY_EXISTS' });
     });
 
-    it('keeps different letters apart: a dotless i is not an i', async () => {
+    it('keeps different letters apart (a dotless i is not an i) and mails compatibility forms to the stored address', async () => {
       await register(t.server, 'mike@example.com');
       const lookalike = await register(t.server, 'm\u0131ke@example.com');
       expect(lookalike.email).toBe('m\u0131ke@example.com');
       await http().post('/auth/forgot-password').send({ email: 'm\u0131ke@example.com' });
       const mailed = (await mailedTo('onAfterForgotPassword')).filter((email) => email.endsWith('ke@example.com'));
       expect(mailed).toEqual(['m\u0131ke@example.com']);
+
+      // KELVIN SIGN is K by Unicode's own equivalence: the same account, and the mail goes to the stored address.
+      await register(t.server, 'king@example.com');
+      const kelvin = await http().post('/auth/register').send({ email: '\u212aing@example.com', password: PASSWORD });
+      expect(kelvin.body).toEqual({ statusCode: 400, detail: 'REGISTER_USER_ALREADY_EXISTS' });
+      await http().post('/auth/forgot-password').send({ email: '\u212aing@example.com' });
+      expect((await mailedTo('onAfterForgotPassword')).filter((email) => email.includes('ing@'))).toEqual(['king@example.com']);
     });
   });
 
