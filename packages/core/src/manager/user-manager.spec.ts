@@ -358,8 +358,8 @@ describe('UserManager', () => {
     it('drops them with safe: true (the PATCH /users/me route), and never takes an id or hash', async () => {
       const { manager, repository } = await setup();
       const user = await manager.create(input());
-      await manager.update(user, { isActive: false, isSuperuser: true, isVerified: true, nickname: 'al' }, { safe: true });
-      expect(await repository.get(user.id)).toMatchObject({ isActive: true, isSuperuser: false, isVerified: false, nickname: 'al' });
+      await manager.update(user, { isActive: false, isSuperuser: true, isVerified: true, securityStamp: 'chosen', nickname: 'al' }, { safe: true });
+      expect(await repository.get(user.id)).toMatchObject({ isActive: true, isSuperuser: false, isVerified: false, securityStamp: null, nickname: 'al' });
       await manager.update(user, { id: randomUUID(), hashedPassword: 'chosen' });
       expect((await repository.get(user.id))!.hashedPassword).toMatch(/^\$argon2id\$/);
     });

@@ -21,7 +21,7 @@ import { PasswordHelper } from './password.helper.js';
 import { UserTokens } from './user-tokens.js';
 
 /** Fields a client can never set on itself (register, `PATCH /users/me`). */
-export const PROTECTED_USER_FIELDS = ['id', 'isActive', 'isSuperuser', 'isVerified', 'hashedPassword'] as const;
+export const PROTECTED_USER_FIELDS = ['id', 'isActive', 'isSuperuser', 'isVerified', 'hashedPassword', 'securityStamp'] as const;
 
 /** Keys that could reach an object's prototype if an adapter copied the fields with `Object.assign`. */
 const PROTOTYPE_KEYS = ['__proto__', 'constructor', 'prototype'];
