@@ -323,7 +323,7 @@ export class UserManager<U extends UserProtocol<ID> = UserProtocol<any>, ID = an
       await run();
     } catch (error) {
       const name = error instanceof Error ? error.name : typeof error;
-      logger.error(`${hook} threw ${name} after the write was done; the answer was sent anyway`);
+      logger.error(`${hook} threw ${name} after the write was done; the request still succeeds`);
     }
   }
 
