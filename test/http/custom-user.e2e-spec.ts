@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { JwtAuthentication, UsersAuthModule } from '@nest-users/core';
+import { BackgroundTasks, JwtAuthentication, UserManager, UsersAuthModule } from '@nest-users/core';
 import { UsersAuthTypeOrmModule } from '@nest-users/typeorm';
 import { Module, type INestApplication } from '@nestjs/common';
 import type { OpenAPIObject } from '@nestjs/swagger';
@@ -68,6 +68,42 @@ describe.each(['express', 'fastify'] as const)('custom user model: integer ids, 
     for (const id of ['999999', '0', '-1', '1.5', 'abc', '00000000-0000-4000-8000-000000000000', '9'.repeat(30)]) {
       expect((await request(server as never).get(`/users/${id}`).set('Authorization', `Bearer ${token}`)).status, id).toBe(404);
     }
+  });
+
+  it('sends only what the read DTO declares, on every route that answers a user, honouring @Exclude and @Expose', async () => {
+    const members = dataSource.getRepository(Member);
+    const http = () => request(server as never);
+    const declared = ['email', 'firstName', 'id', 'initial', 'isActive', 'isSuperuser', 'isVerified'];
+    const expectDeclared = (response: request.Response, route: string) => {
+      expect(response.status, `${route}: ${response.text}`).toBeLessThan(300);
+      expect(Object.keys(response.body).sort(), route).toEqual(declared);
+      expect(response.text, route).not.toMatch(/totp|JBSWY3DP|nickname|hashedPassword|securityStamp/);
+    };
+
+    const registered = await http().post('/auth/register').send({ email: 'tess@example.com', password: PASSWORD, firstName: 'Tess' });
+    expectDeclared(registered, 'register');
+    expect(registered.body.initial).toBe('T');
+    await members.update({ email: 'tess@example.com' }, { totpSecret: 'JBSWY3DPEHPK3PXP', nickname: 'tt' });
+    const token = await login(server, 'tess@example.com');
+    const auth = { Authorization: `Bearer ${token}` };
+    expectDeclared(await http().get('/users/me').set(auth), 'GET /users/me');
+    const patched = await http().patch('/users/me').set(auth).send({ firstName: 'Teresa' });
+    expectDeclared(patched, 'PATCH /users/me');
+    expect(patched.body).toMatchObject({ firstName: 'Teresa', initial: 'T' });
+
+    await http().post('/auth/request-verify-token').send({ email: 'tess@example.com' });
+    await app.get(BackgroundTasks).drain();
+    const verified = await http().post('/auth/verify').send({ token: (app.get(UserManager) as MemberManager).verifyToken });
+    expectDeclared(verified, 'verify');
+    expect(verified.body.isVerified).toBe(true);
+
+    await http().post('/auth/register').send({ email: 'root@example.com', password: PASSWORD, firstName: 'Root' });
+    await members.update({ email: 'root@example.com' }, { isSuperuser: true });
+    const root = { Authorization: `Bearer ${await login(server, 'root@example.com')}` };
+    const tess = await members.findOneByOrFail({ email: 'tess@example.com' });
+    expectDeclared(await http().get(`/users/${tess.id}`).set(root), 'GET /users/{id}');
+    expectDeclared(await http().patch(`/users/${tess.id}`).set(root).send({ isVerified: false }), 'PATCH /users/{id}');
+    expect((await members.findOneByOrFail({ id: tess.id })).totpSecret).toBe('JBSWY3DPEHPK3PXP');
   });
 
   it('documents the custom DTOs in Swagger', () => {

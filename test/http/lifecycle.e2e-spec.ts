@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectNoSecrets, login, PASSWORD, register } from '../fixtures/http.js';
 import { createTestApp, POSTGRES_URL, type Database, type Platform, type TestApp } from '../fixtures/test-app.js';
 
-/** fastapi-users answers `null`; Express sends no body at all. Either way, nothing that depends on the email. */
-const expectEmpty = (response: request.Response) => expect(['', 'null']).toContain(response.text);
+/** No body at all, on Express and Fastify alike: nothing that depends on the email. */
+const expectEmpty = (response: request.Response) => expect(response.text).toBe('');
 
 const variants: Array<[Platform, Database]> = [
   ['express', 'sqlite'],
@@ -68,7 +68,7 @@ describe.each(variants)('the user lifecycle (%s, %s)', (platform, database) => {
       for (const bad of ['nope', token.slice(0, -3) + 'abc', access]) {
         expect((await http().post('/auth/verify').send({ token: bad })).body).toEqual({ statusCode: 400, detail: 'VERIFY_USER_BAD_TOKEN' });
       }
-      const changed = await http().patch('/users/me').set(bearer(access)).send({ email: 'vic2@example.com' });
+      const changed = await http().patch('/users/me').set(bearer(access)).send({ email: 'vic2@example.com', currentPassword: PASSWORD });
       expect(changed.status).toBe(200);
       expect((await http().post('/auth/verify').send({ token })).body.detail).toBe('VERIFY_USER_BAD_TOKEN');
       expect((await t.users.findOneByOrFail({ email: 'vic2@example.com' })).isVerified).toBe(false);
@@ -155,6 +155,35 @@ describe.each(variants)('the user lifecycle (%s, %s)', (platform, database) => {
       expect((await http().get('/users/me').set(bearer(verifyToken))).status).toBe(401);
     });
 
+    it('ends pending reset and verification tokens when the email moves, and at "log out everywhere"', async () => {
+      await register(t.server, 'mover@example.com');
+      const session = await login(t.server, 'mover@example.com');
+      const pending = async (email: string) => {
+        await http().post('/auth/forgot-password').send({ email });
+        await http().post('/auth/request-verify-token').send({ email });
+        return { reset: (await mailed('onAfterForgotPassword', email))!, verify: (await mailed('onAfterRequestVerify', email))! };
+      };
+      const expectDead = async (tokens: { reset: string; verify: string }) => {
+        expect((await http().post('/auth/reset-password').send({ token: tokens.reset, password: 'taken over!' })).body).toEqual({ statusCode: 400, detail: 'RESET_PASSWORD_BAD_TOKEN' });
+        expect((await http().post('/auth/verify').send({ token: tokens.verify })).body).toEqual({ statusCode: 400, detail: 'VERIFY_USER_BAD_TOKEN' });
+      };
+
+      // Mailed to the old address, which may be someone else's by now.
+      const mailedToOld = await pending('mover@example.com');
+      const moved = await http().patch('/users/me').set(bearer(session)).send({ email: 'moved@example.com', currentPassword: PASSWORD });
+      expect(moved.status).toBe(200);
+      await expectDead(mailedToOld);
+
+      const beforeLogoutAll = await pending('moved@example.com');
+      expect((await http().post('/auth/jwt/logout-all').set(bearer(session))).status).toBe(204);
+      await expectDead(beforeLogoutAll);
+
+      const fresh = await pending('moved@example.com');
+      expect((await http().post('/auth/verify').send({ token: fresh.verify })).status).toBe(200);
+      expect((await http().post('/auth/reset-password').send({ token: fresh.reset, password: 'a fresh password' })).status).toBe(200);
+      await login(t.server, 'moved@example.com', 'a fresh password');
+    });
+
     it('lets exactly one of 10 concurrent resets with one token win', async () => {
       await register(t.server, 'race@example.com');
       await http().post('/auth/forgot-password').send({ email: 'race@example.com' });
@@ -190,16 +219,22 @@ describe.each(variants)('the user lifecycle (%s, %s)', (platform, database) => {
       await login(t.server, 'amy@example.com');
     });
 
-    it('changes the email (unverifying it) unless another user has it in any case', async () => {
+    it('changes the email only with the current password (unverifying it), unless another user has it in any case', async () => {
       await register(t.server, 'bob@example.com');
       await register(t.server, 'taken@example.com');
       await t.users.update({ email: 'bob@example.com' }, { isVerified: true });
       const token = await login(t.server, 'bob@example.com');
-      const clash = await http().patch('/users/me').set(bearer(token)).send({ email: 'TAKEN@Example.com' });
+      const wrongPassword = { statusCode: 400, detail: { code: 'UPDATE_USER_INVALID_PASSWORD', reason: expect.any(String) } };
+      // Without the password a stolen session can neither move the account nor learn that an address is taken.
+      for (const body of [{ email: 'robert@example.com' }, { email: 'robert@example.com', currentPassword: 'wrong password' }, { email: 'TAKEN@Example.com' }]) {
+        expect((await http().patch('/users/me').set(bearer(token)).send(body)).body, JSON.stringify(body)).toEqual(wrongPassword);
+      }
+      expect(await t.users.findOneByOrFail({ email: 'bob@example.com' })).toMatchObject({ isVerified: true });
+      const clash = await http().patch('/users/me').set(bearer(token)).send({ email: 'TAKEN@Example.com', currentPassword: PASSWORD });
       expect(clash.body).toEqual({ statusCode: 400, detail: 'UPDATE_USER_EMAIL_ALREADY_EXISTS' });
       const same = await http().patch('/users/me').set(bearer(token)).send({ email: 'BOB@example.com' });
       expect(same.body).toMatchObject({ email: 'bob@example.com', isVerified: true });
-      const moved = await http().patch('/users/me').set(bearer(token)).send({ email: 'robert@example.com' });
+      const moved = await http().patch('/users/me').set(bearer(token)).send({ email: 'robert@example.com', currentPassword: PASSWORD });
       expect(moved.body).toMatchObject({ email: 'robert@example.com', isVerified: false });
     });
 
@@ -272,6 +307,28 @@ describe.each(variants)('the user lifecycle (%s, %s)', (platform, database) => {
       expect(t.manager.callsOf('onBeforeDelete').map(([u]) => (u as { id: string }).id)).toEqual([targetId]);
       expect(t.manager.callsOf('onAfterDelete').map(([u]) => (u as { id: string }).id)).toEqual([targetId]);
     });
+  });
+
+  it.skipIf(skip)('answers as usual when an after-hook throws once the write is done (the error is logged)', async () => {
+    const email = 'explode-hooks@example.com';
+    const created = await register(t.server, email);
+    expect(await idOf(email)).toBe(created.id);
+    const token = await login(t.server, email);
+    const renamed = await http().patch('/users/me').set(bearer(token)).send({ email: 'EXPLODE-hooks@example.com' });
+    expect(renamed.status).toBe(200);
+    await http().post('/auth/request-verify-token').send({ email });
+    expect((await http().post('/auth/verify').send({ token: await mailed('onAfterRequestVerify', email) })).status).toBe(200);
+    await http().post('/auth/forgot-password').send({ email });
+    expect((await http().post('/auth/reset-password').send({ token: await mailed('onAfterForgotPassword', email), password: 'hooks new secret' })).status).toBe(200);
+    await register(t.server, 'hook-admin@example.com');
+    await t.users.update({ email: 'hook-admin@example.com' }, { isSuperuser: true });
+    const admin = await login(t.server, 'hook-admin@example.com');
+    expect((await http().delete(`/users/${created.id}`).set(bearer(admin))).status).toBe(204);
+    expect(await t.users.findOneBy({ email })).toBeNull();
+    const thrown = ['onAfterRegister', 'onAfterLogin', 'onAfterUpdate', 'onAfterVerify', 'onAfterResetPassword', 'onAfterDelete'];
+    for (const hook of thrown) {
+      expect(t.manager.callsOf(hook).some(([user]) => (user as { email: string }).email === email), hook).toBe(true);
+    }
   });
 
   it.skipIf(skip)('calls register and login hooks once, with the user, the request and the answer', async () => {

@@ -60,6 +60,7 @@ export { getBackendToken } from './users-auth.providers.js';
 
 export { UserCreateDto } from './dto/register.dto.js';
 export { UserReadDto } from './dto/user-read.dto.js';
+export { publicUserFields, SECRET_USER_FIELDS } from './dto/user-json.util.js';
 export { UserAdminUpdateDto, UserUpdateDto } from './dto/user-update.dto.js';
 export { addUsersAuthSecurity, setupUsersAuthSwagger, type UsersAuthSwaggerOptions } from './swagger/users-auth-swagger.js';
 

@@ -2,11 +2,30 @@ import { randomUUID } from 'node:crypto';
 import {
   canonicalEmail,
   canonicalEmailOrNull,
+  publicUserFields,
   UserAlreadyExistsError,
   type UserCreateData,
   type UserProtocol,
   type UserRepository,
 } from '@nest-users/core';
+import { Exclude } from 'class-transformer';
+
+/**
+ * The class of the users this repository hands out: like `BaseUserEntity`, the hash and the security stamp never
+ * serialize (`toJSON()` for `JSON.stringify`, `@Exclude()` for class-transformer). Shallow copies that keep the
+ * prototype (`CachedUserRepository`) keep that.
+ */
+class InMemoryUser {
+  @Exclude()
+  hashedPassword!: string;
+
+  @Exclude()
+  securityStamp!: string | null;
+
+  toJSON(): Record<string, unknown> {
+    return publicUserFields(this);
+  }
+}
 
 /**
  * A Map-backed `UserRepository` for fast unit tests. It passes the same contract as the real adapters: canonical
@@ -21,13 +40,13 @@ export class InMemoryUserRepository<U extends UserProtocol<string> = UserProtoco
 
   async get(id: string): Promise<U | null> {
     const user = this.users.get(id);
-    return user ? structuredClone(user) : null;
+    return user ? copyOut(user) : null;
   }
 
   async getByEmail(email: string): Promise<U | null> {
     const canonical = canonicalEmailOrNull(email);
     const user = canonical === null ? undefined : this.findByEmail(canonical);
-    return user ? structuredClone(user) : null;
+    return user ? copyOut(user) : null;
   }
 
   // No await between the uniqueness check and the write, so concurrent calls cannot both pass the check.
@@ -38,12 +57,13 @@ export class InMemoryUserRepository<U extends UserProtocol<string> = UserProtoco
       isActive: true,
       isSuperuser: false,
       isVerified: false,
+      securityStamp: null,
       ...structuredClone(data),
       id: randomUUID(),
       email,
     } as unknown as U;
     this.users.set(user.id, user);
-    return structuredClone(user);
+    return copyOut(user);
   }
 
   async update(user: U, data: Partial<U>): Promise<U> {
@@ -83,11 +103,16 @@ export class InMemoryUserRepository<U extends UserProtocol<string> = UserProtoco
       if (owner && owner.id !== user.id) throw new UserAlreadyExistsError();
     }
     this.users.set(user.id, next);
-    return structuredClone(next);
+    return copyOut(next);
   }
 
   private findByEmail(canonical: string): U | undefined {
     for (const user of this.users.values()) if (user.email === canonical) return user;
     return undefined;
   }
+}
+
+/** A deep copy of a stored user, as an `InMemoryUser`. */
+function copyOut<U extends object>(user: U): U {
+  return Object.setPrototypeOf(structuredClone(user), InMemoryUser.prototype) as U;
 }

@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { UserProtocol } from '@nest-users/core';
+import { publicUserFields, type UserProtocol } from '@nest-users/core';
+import { Exclude } from 'class-transformer';
 import { BeforeInsert, Column, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 
 /**
  * The columns nest-users needs. Extend it with `@Entity()` and add your own columns; the email column carries the
- * unique index that keeps emails unique in any spelling (they are stored in core's `canonicalEmail` form).
+ * unique index that keeps emails unique in any spelling (they are stored in core's `canonicalEmail` form). The password
+ * hash and the security stamp never serialize: `toJSON()` leaves them out (Express and Fastify send handler results
+ * through `JSON.stringify`), and `@Exclude()` keeps them out of class-transformer (`ClassSerializerInterceptor`).
  * @publicApi
  */
 export abstract class BaseUserEntity<ID> implements UserProtocol<ID> {
@@ -13,6 +16,7 @@ export abstract class BaseUserEntity<ID> implements UserProtocol<ID> {
   @Column({ type: 'varchar', length: 320, unique: true })
   email!: string;
 
+  @Exclude()
   @Column({ type: 'varchar', length: 1024 })
   hashedPassword!: string;
 
@@ -24,6 +28,18 @@ export abstract class BaseUserEntity<ID> implements UserProtocol<ID> {
 
   @Column({ type: 'boolean', default: false })
   isVerified!: boolean;
+
+  /**
+   * Renewed by "log out everywhere", which thereby ends pending reset and verification tokens. Nullable, so adding
+   * it to an existing table needs no data: `ALTER TABLE "user" ADD "securityStamp" varchar(64)`.
+   */
+  @Exclude()
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  securityStamp!: string | null;
+
+  toJSON(): Record<string, unknown> {
+    return publicUserFields(this);
+  }
 }
 
 /**

@@ -12,7 +12,7 @@ import type { AuthContext } from '../guards/users-auth.guard.js';
 import { AcceptsMediaTypes } from '../http/content-type.guard.js';
 import { badRequest, forbidden, unauthorized } from '../http/http-errors.js';
 import { createLoginFormPipe } from '../http/login-form.pipe.js';
-import { sendTransportResponse } from '../http/reply.util.js';
+import { passTransportResponse } from '../http/reply.util.js';
 import { StoreUnavailableFilter } from '../http/store-unavailable.filter.js';
 import { createUsersAuthValidationPipe } from '../http/validation.pipe.js';
 import type { UserProtocol } from '../interfaces/user.interface.js';
@@ -40,10 +40,16 @@ export function createAuthController(backendName: string, authPath: string): Typ
       @Inject(UserManager) private readonly users: UserManager<UserProtocol<unknown>, unknown>,
       @Inject(MODULE_OPTIONS_TOKEN) private readonly options: UsersAuthModuleOptions,
       private readonly adapterHost: HttpAdapterHost,
-    ) {}
+    ) {
+      // The transport fixes the status of a login or refresh (a bearer token 200, a cookie 204). Backends may come
+      // from an async factory, so it is known only now, when Nest builds its controllers, before it maps the routes.
+      const { status } = backend.transport.loginOpenApi;
+      for (const method of ['login', 'refresh'] as const) {
+        HttpCode(status)(AuthController.prototype, method, Object.getOwnPropertyDescriptor(AuthController.prototype, method)!);
+      }
+    }
 
     @Post('login')
-    @HttpCode(200)
     @UseGuards(AcceptsMediaTypes('form', 'json'))
     @ApiOperation({ operationId: `auth:${backendName}.login`, summary: `Log in (${backendName})` })
     @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
@@ -52,7 +58,7 @@ export function createAuthController(backendName: string, authPath: string): Typ
     async login(
       @Body(createLoginFormPipe()) credentials: LoginDto,
       @Req() request: HttpRequest,
-      @Res() response: unknown,
+      @Res({ passthrough: true }) response: unknown,
     ): Promise<unknown> {
       // Login CSRF: another site must not log a browser into an attacker's account through a cookie backend.
       if (!this.backend.transport.isTrustedOrigin(request)) throw forbidden();
@@ -61,8 +67,8 @@ export function createAuthController(backendName: string, authPath: string): Typ
       if (!user || !user.isActive) throw badRequest(ErrorCode.LOGIN_BAD_CREDENTIALS);
       if (this.options.requiresVerification && !user.isVerified) throw badRequest(ErrorCode.LOGIN_USER_NOT_VERIFIED);
       const answer = await this.backend.login(user);
-      await this.users.onAfterLogin(user, request, answer);
-      return sendTransportResponse(this.adapterHost.httpAdapter, response, answer);
+      await this.users.afterWrite('onAfterLogin', () => this.users.onAfterLogin(user, request, answer));
+      return passTransportResponse(this.adapterHost.httpAdapter, response, answer);
     }
 
     @Post('logout')
@@ -70,10 +76,10 @@ export function createAuthController(backendName: string, authPath: string): Typ
     @Authenticated({ backends: [backendName] })
     @ApiOperation({ operationId: `auth:${backendName}.logout`, summary: `Log out (${backendName})` })
     @ApiNoContentResponse({ description: 'Logged out. A stateless JWT stays valid until it expires.' })
-    async logout(@Req() request: HttpRequest, @Res() response: unknown): Promise<unknown> {
+    async logout(@Req() request: HttpRequest, @Res({ passthrough: true }) response: unknown): Promise<unknown> {
       const { token } = request[AUTH_CONTEXT] as AuthContext;
       const answer = await this.backend.logout(token, request.user as UserProtocol<unknown>);
-      return sendTransportResponse(this.adapterHost.httpAdapter, response, answer);
+      return passTransportResponse(this.adapterHost.httpAdapter, response, answer);
     }
 
     @Post('logout-all')
@@ -83,15 +89,14 @@ export function createAuthController(backendName: string, authPath: string): Typ
     @ApiNoContentResponse({
       description: 'Every stored token and refresh token of the user ends, on every backend. Stateless JWTs end at their expiry.',
     })
-    async logoutAll(@Req() request: HttpRequest, @Res() response: unknown): Promise<unknown> {
+    async logoutAll(@Req() request: HttpRequest, @Res({ passthrough: true }) response: unknown): Promise<unknown> {
       const { token } = request[AUTH_CONTEXT] as AuthContext;
       const user = request.user as UserProtocol<unknown>;
       await this.users.logoutEverywhere(user);
-      return sendTransportResponse(this.adapterHost.httpAdapter, response, await this.backend.logout(token, user));
+      return passTransportResponse(this.adapterHost.httpAdapter, response, await this.backend.logout(token, user));
     }
 
     @Post('refresh')
-    @HttpCode(200)
     @UseGuards(AcceptsMediaTypes('form', 'json'))
     @ApiOperation({ operationId: `auth:${backendName}.refresh`, summary: `Rotate a refresh token (${backendName})` })
     @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
@@ -102,14 +107,14 @@ export function createAuthController(backendName: string, authPath: string): Typ
     async refresh(
       @Body(createUsersAuthValidationPipe()) body: RefreshDto,
       @Req() request: HttpRequest,
-      @Res() response: unknown,
+      @Res({ passthrough: true }) response: unknown,
     ): Promise<unknown> {
       if (!this.backend.refresh) throw new NotFoundException({ statusCode: 404, detail: 'Not Found' });
       if (!this.backend.transport.isTrustedOrigin(request)) throw forbidden();
       const presented = this.backend.transport.extractRefreshToken(request, { ...body });
       const answer = presented && (await this.backend.refreshLogin(presented, this.users));
       if (!answer) throw unauthorized();
-      return sendTransportResponse(this.adapterHost.httpAdapter, response, answer);
+      return passTransportResponse(this.adapterHost.httpAdapter, response, answer);
     }
   }
   Object.defineProperty(AuthController, 'name', { value: `AuthController_${backendName.replace(/\W/g, '_')}` });

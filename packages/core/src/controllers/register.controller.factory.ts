@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Inject, Post, Req, UseGuards, UseFilters, type Type } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '../decorators/public.decorator.js';
-import { toUserRead } from '../dto/user-read.dto.js';
+import { createUserSerializer } from '../dto/user-read.dto.js';
 import { ErrorCode } from '../errors/error-code.enum.js';
 import { AcceptsMediaTypes } from '../http/content-type.guard.js';
 import { mapUserWriteError, REGISTER_ERRORS } from '../http/error-mapping.js';
@@ -14,6 +14,8 @@ import { ApiErrorCodes } from '../swagger/error-responses.js';
 
 /** `POST /<registerPath>/register` (fastapi-users' register router). */
 export function createRegisterController({ routes, dto }: UsersAuthSettings): Type<unknown> {
+  const toUserRead = createUserSerializer(dto.read);
+
   @ApiTags('auth')
   @Public()
   @UseFilters(StoreUnavailableFilter)

@@ -33,10 +33,10 @@ export function createResetPasswordController({ routes }: UsersAuthSettings): Ty
     @ApiBody({ type: EmailDto })
     @ApiAcceptedResponse({ description: 'Always, whether or not the email belongs to an account.' })
     @ApiErrorCodes([])
-    forgotPassword(@Body(createUsersAuthValidationPipe()) { email }: EmailDto, @Req() request: unknown): null {
-      // Answered before any lookup or hook: same answer, same timing, for known and unknown emails.
+    forgotPassword(@Body(createUsersAuthValidationPipe()) { email }: EmailDto, @Req() request: unknown): void {
+      // Answered before any lookup or hook: same answer, same timing, for known and unknown emails. No body (not
+      // `null`, which Fastify would send as JSON): the same empty 202 on both platforms.
       this.background.run('forgot-password', () => this.users.forgotPassword(email, { request }));
-      return null;
     }
 
     @Post('reset-password')
@@ -48,10 +48,9 @@ export function createResetPasswordController({ routes }: UsersAuthSettings): Ty
       ErrorCode.RESET_PASSWORD_BAD_TOKEN,
       { code: ErrorCode.RESET_PASSWORD_INVALID_PASSWORD, reason: 'Password should be at least 8 characters' },
     ])
-    async resetPassword(@Body(createUsersAuthValidationPipe()) body: ResetPasswordDto, @Req() request: unknown): Promise<null> {
+    async resetPassword(@Body(createUsersAuthValidationPipe()) body: ResetPasswordDto, @Req() request: unknown): Promise<void> {
       try {
         await this.users.resetPassword(body.token, body.password, { request });
-        return null;
       } catch (error) {
         if (error instanceof InvalidResetPasswordTokenError) throw badRequest(ErrorCode.RESET_PASSWORD_BAD_TOKEN);
         if (error instanceof InvalidPasswordError) {

@@ -3,7 +3,7 @@ import { ApiBody, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiO
 import { Authenticated } from '../decorators/authenticated.decorator.js';
 import { CurrentUser } from '../decorators/current-user.decorator.js';
 import { ErrorDto } from '../dto/error.dto.js';
-import { toUserRead } from '../dto/user-read.dto.js';
+import { createUserSerializer } from '../dto/user-read.dto.js';
 import { ErrorCode } from '../errors/error-code.enum.js';
 import { AcceptsMediaTypes } from '../http/content-type.guard.js';
 import { mapUserWriteError, UPDATE_ERRORS } from '../http/error-mapping.js';
@@ -23,6 +23,8 @@ const UPDATE_ERROR_EXAMPLES = [
 
 /** `GET/PATCH /<usersPath>/me` and the superuser routes `GET/PATCH/DELETE /<usersPath>/{id}` (fastapi-users' users router). */
 export function createUsersController({ routes, dto }: UsersAuthSettings): Type<unknown> {
+  const toUserRead = createUserSerializer(dto.read);
+
   @ApiTags('users')
   @UseFilters(StoreUnavailableFilter)
   @Controller(routes.usersPath)
@@ -86,6 +88,7 @@ export function createUsersController({ routes, dto }: UsersAuthSettings): Type<
       return user;
     }
 
+    /** `safe` for the self-service route: no status fields, and `currentPassword` for a password or email change. */
     private async update(user: AnyUser, body: object, safe: boolean, request: unknown) {
       try {
         return toUserRead(await this.users.update(user, { ...body } as UserUpdateInput, { safe, request }));

@@ -2,7 +2,7 @@ import { Body, Controller, HttpCode, Inject, Post, Req, UseGuards, UseFilters, t
 import { ApiAcceptedResponse, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '../decorators/public.decorator.js';
 import { EmailDto, VerifyDto } from '../dto/token.dto.js';
-import { toUserRead } from '../dto/user-read.dto.js';
+import { createUserSerializer } from '../dto/user-read.dto.js';
 import { ErrorCode } from '../errors/error-code.enum.js';
 import { InvalidVerifyTokenError, UserAlreadyVerifiedError } from '../errors/user.errors.js';
 import { AcceptsMediaTypes } from '../http/content-type.guard.js';
@@ -17,6 +17,8 @@ import { ApiErrorCodes } from '../swagger/error-responses.js';
 
 /** `POST /<verifyPath>/request-verify-token` and `/verify` (fastapi-users' verify router). */
 export function createVerifyController({ routes, dto }: UsersAuthSettings): Type<unknown> {
+  const toUserRead = createUserSerializer(dto.read);
+
   @ApiTags('auth')
   @Public()
   @UseGuards(AcceptsMediaTypes('json'))
@@ -34,13 +36,13 @@ export function createVerifyController({ routes, dto }: UsersAuthSettings): Type
     @ApiBody({ type: EmailDto })
     @ApiAcceptedResponse({ description: 'Always, whether or not the email belongs to an account.' })
     @ApiErrorCodes([])
-    requestToken(@Body(createUsersAuthValidationPipe()) { email }: EmailDto, @Req() request: unknown): null {
+    requestToken(@Body(createUsersAuthValidationPipe()) { email }: EmailDto, @Req() request: unknown): void {
       // Answered before any lookup: the answer and its timing are the same for every email.
       this.background.run('request-verify-token', async () => {
         const user = await this.users.getByEmail(email).catch(() => null);
         if (user?.isActive && !user.isVerified) await this.users.requestVerify(user, { request });
       });
-      return null;
+      // No body (not `null`, which Fastify would send as JSON): the same empty 202 on both platforms.
     }
 
     @Post('verify')

@@ -10,6 +10,11 @@ export interface UserProtocol<ID = string> {
   isActive: boolean;
   isSuperuser: boolean;
   isVerified: boolean;
+  /**
+   * Optional: renewed by "log out everywhere", and fingerprinted by reset and verification tokens, which it thereby
+   * ends. A model without it keeps working; such tokens then end only at expiry, a password or an email change.
+   */
+  securityStamp?: string | null;
 }
 
 /** What a new user is created from, after the manager hashed the password. */

@@ -1,5 +1,5 @@
 import { InMemoryUserRepository } from '@nest-users/testing';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { hash, type Options } from '@node-rs/argon2';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -8,6 +8,8 @@ import { JwtAuthentication } from '../backend/jwt-authentication.js';
 import {
   InvalidIdError,
   InvalidPasswordError,
+  InvalidResetPasswordTokenError,
+  InvalidVerifyTokenError,
   UserAlreadyExistsError,
   UserNotExistsError,
 } from '../errors/user.errors.js';
@@ -31,13 +33,55 @@ class HookedUserManager extends UserManager<TestUser, string> {
   }
 }
 
+/** Records the tokens the mail hooks receive, as an app's mailer would. */
+@Injectable()
+class MailingUserManager extends UserManager<TestUser, string> {
+  readonly mailed: { verify?: string; reset?: string } = {};
+  override async onAfterRequestVerify(_user: TestUser, token: string) {
+    this.mailed.verify = token;
+  }
+  override async onAfterForgotPassword(_user: TestUser, token: string) {
+    this.mailed.reset = token;
+  }
+}
+
+/** Every after-hook throws, with a message that must never reach the log. */
+@Injectable()
+class ThrowingHooksUserManager extends MailingUserManager {
+  readonly failure = () => Promise.reject(new TypeError('secret-in-message'));
+  override onAfterRegister = this.failure;
+  override onAfterUpdate = this.failure;
+  override onAfterVerify = this.failure;
+  override onAfterResetPassword = this.failure;
+  override onAfterDelete = this.failure;
+  override onAfterLogin = this.failure;
+}
+
+/** Looks users up in an app's own way: through an override of `get` and `getByEmail`. */
+@Injectable()
+class LookupUserManager extends MailingUserManager {
+  readonly lookups: string[] = [];
+  override async get(id: string): Promise<TestUser> {
+    this.lookups.push(`get:${id}`);
+    return super.get(id);
+  }
+  override async getByEmail(email: string): Promise<TestUser> {
+    this.lookups.push(`getByEmail:${email}`);
+    if (email === 'alias@example.com') return super.getByEmail('alice@example.com');
+    return super.getByEmail(email);
+  }
+}
+
 /** A manager wired the way the module wires it (property injection), on a Map repository. */
-async function setup(options: { defaultArgon2?: boolean; manager?: typeof UserManager<TestUser, string> } = {}) {
+async function setup(
+  options: { defaultArgon2?: boolean; manager?: typeof UserManager<TestUser, string>; options?: Partial<UsersAuthModuleOptions> } = {},
+) {
   const repository = new InMemoryUserRepository<TestUser>();
   const passwordHelper = new Argon2PasswordHelper(options.defaultArgon2 ? {} : { memoryCost: 1024, timeCost: 1 });
   const managerClass = options.manager ?? HookedUserManager;
   const moduleOptions: UsersAuthModuleOptions = {
     backends: [new JwtAuthentication({ secret: randomBytes(32), lifetimeSeconds: 60 })],
+    ...options.options,
   };
   const moduleRef = await Test.createTestingModule({
     providers: [
@@ -70,7 +114,7 @@ const input = (fields: Partial<UserCreateInput> = {}): UserCreateInput => ({
 
 describe('UserManager', () => {
   describe('create', () => {
-    it('drops id, isActive, isSuperuser, isVerified and hashedPassword in safe mode (the default)', async () => {
+    it('drops id, isActive, isSuperuser, isVerified and hashedPassword with safe: true (the register route)', async () => {
       const { manager, spies } = await setup();
       const user = await manager.create(
         input({
@@ -81,6 +125,7 @@ describe('UserManager', () => {
           hashedPassword: '$argon2id$v=19$m=1,t=1,p=1$attacker$chosen',
           nickname: 'ally',
         }),
+        { safe: true },
       );
 
       const data = spies.create.mock.calls[0]![0];
@@ -91,17 +136,11 @@ describe('UserManager', () => {
       expect(user.id).not.toBe('00000000-0000-4000-8000-000000000000');
     });
 
-    it('drops the same fields with safe: true explicitly', async () => {
-      const { manager, spies } = await setup();
-      await manager.create(input({ isSuperuser: true }), { safe: true });
-      expect(spies.create.mock.calls[0]![0]).not.toHaveProperty('isSuperuser');
-    });
-
-    it('keeps status fields with safe: false, but never a client id or hash', async () => {
+    it.each([{}, { safe: false }])('keeps status fields for app code (%o), but never a client id or hash', async (options) => {
       const { manager, spies } = await setup();
       const user = await manager.create(
         input({ id: 'chosen', hashedPassword: 'chosen', isSuperuser: true, isVerified: true, isActive: false }),
-        { safe: false },
+        options,
       );
       const data = spies.create.mock.calls[0]![0];
       expect(data).toMatchObject({ isSuperuser: true, isVerified: true, isActive: false });
@@ -303,6 +342,170 @@ describe('UserManager', () => {
       const user = await manager.create(input());
       await expect(manager.get(user.id)).resolves.toEqual(user);
       await expect(manager.getByEmail('ALICE@example.com')).resolves.toEqual(user);
+    });
+  });
+
+  describe('update', () => {
+    it('applies privileged fields from app code: update(user, { isActive: false }) bans', async () => {
+      const { manager, repository } = await setup();
+      const user = await manager.create(input());
+      const banned = await manager.update(user, { isActive: false, isSuperuser: true });
+      expect(banned).toMatchObject({ isActive: false, isSuperuser: true });
+      expect(await repository.get(user.id)).toMatchObject({ isActive: false, isSuperuser: true });
+      await expect(manager.authenticate({ username: 'alice@example.com', password: 'correct horse' })).resolves.toMatchObject({ isActive: false });
+    });
+
+    it('drops them with safe: true (the PATCH /users/me route), and never takes an id or hash', async () => {
+      const { manager, repository } = await setup();
+      const user = await manager.create(input());
+      await manager.update(user, { isActive: false, isSuperuser: true, isVerified: true, securityStamp: 'chosen', nickname: 'al' }, { safe: true });
+      expect(await repository.get(user.id)).toMatchObject({ isActive: true, isSuperuser: false, isVerified: false, securityStamp: null, nickname: 'al' });
+      await manager.update(user, { id: randomUUID(), hashedPassword: 'chosen' });
+      expect((await repository.get(user.id))!.hashedPassword).toMatch(/^\$argon2id\$/);
+    });
+
+    it('asks for the current password before an email change with safe: true, and unverifies the new address', async () => {
+      const { manager, repository, spies } = await setup();
+      const user = await manager.create(input({ isVerified: true }));
+      for (const currentPassword of [undefined, 'wrong horse']) {
+        await expect(manager.update(user, { email: 'new@example.com', currentPassword }, { safe: true })).rejects.toThrow(InvalidPasswordError);
+      }
+      // Checked before a taken address is refused: a stolen session cannot probe which addresses are taken.
+      await manager.create(input({ email: 'taken@example.com' }));
+      await expect(manager.update(user, { email: 'taken@example.com' }, { safe: true })).rejects.toThrow(InvalidPasswordError);
+      expect(spies.update).not.toHaveBeenCalled();
+
+      const moved = await manager.update(user, { email: 'new@example.com', currentPassword: 'correct horse' }, { safe: true });
+      expect(moved).toMatchObject({ email: 'new@example.com', isVerified: false });
+      expect(await repository.get(user.id)).toMatchObject({ email: 'new@example.com', isVerified: false });
+      // Resending the address it already has is no change: no password needed.
+      await expect(manager.update(moved, { email: 'new@example.com', nickname: 'al' }, { safe: true })).resolves.toMatchObject({ nickname: 'al' });
+    });
+
+    it('lets requireCurrentPassword: false and app code change the email without the password', async () => {
+      const { manager } = await setup();
+      const user = await manager.create(input());
+      await expect(manager.update(user, { email: 'app@example.com' })).resolves.toMatchObject({ email: 'app@example.com', isVerified: false });
+      const relaxed = await setup({ options: { requireCurrentPassword: false } });
+      const other = await relaxed.manager.create(input());
+      await expect(relaxed.manager.update(other, { email: 'self@example.com' }, { safe: true })).resolves.toMatchObject({ email: 'self@example.com' });
+    });
+  });
+
+  describe('pending reset and verification tokens', () => {
+    const mailing = () => setup({ manager: MailingUserManager });
+
+    it('end when the email changes: they were mailed to the old address', async () => {
+      const { manager } = await mailing();
+      const mailer = manager as unknown as MailingUserManager;
+      const user = await manager.create(input());
+      await manager.forgotPassword('alice@example.com');
+      await manager.requestVerify(user);
+      const moved = await manager.update(user, { email: 'moved@example.com' });
+      await expect(manager.resetPassword(mailer.mailed.reset!, 'a new password')).rejects.toThrow(InvalidResetPasswordTokenError);
+      await expect(manager.verify(mailer.mailed.verify!)).rejects.toThrow(InvalidVerifyTokenError);
+      // Moving back does not revive the verification token's user lookup by a stale stamp… but the reset token's
+      // fingerprint matches again only if everything matches: prove fresh tokens work.
+      await manager.forgotPassword('moved@example.com');
+      await expect(manager.resetPassword(mailer.mailed.reset!, 'a new password')).resolves.toMatchObject({ id: moved.id });
+    });
+
+    it('end at logoutEverywhere, which renews the security stamp', async () => {
+      const { manager, repository } = await mailing();
+      const mailer = manager as unknown as MailingUserManager;
+      const user = await manager.create(input());
+      await manager.forgotPassword('alice@example.com');
+      await manager.requestVerify(user);
+      const before = (await repository.get(user.id))!.securityStamp;
+      await manager.logoutEverywhere(user);
+      expect((await repository.get(user.id))!.securityStamp).toEqual(expect.any(String));
+      expect((await repository.get(user.id))!.securityStamp).not.toBe(before);
+      await expect(manager.resetPassword(mailer.mailed.reset!, 'a new password')).rejects.toThrow(InvalidResetPasswordTokenError);
+      await expect(manager.verify(mailer.mailed.verify!)).rejects.toThrow(InvalidVerifyTokenError);
+      await manager.requestVerify((await repository.get(user.id))!);
+      await expect(manager.verify(mailer.mailed.verify!)).resolves.toMatchObject({ isVerified: true });
+    });
+
+    it('stay valid until expiry on a user model without securityStamp, with one warning, and nothing breaks', async () => {
+      const { manager, repository, spies } = await mailing();
+      const mailer = manager as unknown as MailingUserManager;
+      const warn = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+      try {
+        const user = await manager.create(input());
+        // What a model without the field looks like: the property is absent.
+        const legacy = { ...user } as TestUser;
+        delete legacy.securityStamp;
+        vi.spyOn(repository, 'get').mockImplementation(async () => legacy);
+        await manager.forgotPassword('alice@example.com');
+        spies.update.mockClear();
+        await manager.logoutEverywhere(legacy);
+        await manager.logoutEverywhere(legacy);
+        expect(spies.update).not.toHaveBeenCalled();
+        expect(warn).toHaveBeenCalledTimes(1);
+        expect(String(warn.mock.calls[0]![0])).toMatch(/securityStamp/);
+        await expect(manager.resetPassword(mailer.mailed.reset!, 'a new password')).resolves.toBeDefined();
+      } finally {
+        warn.mockRestore();
+      }
+    });
+  });
+
+  describe('after-hooks that throw', () => {
+    it('are logged by name (never their message) and change no answer; onBeforeDelete still aborts', async () => {
+      const { manager, repository } = await setup({ manager: ThrowingHooksUserManager });
+      const mailer = manager as unknown as ThrowingHooksUserManager;
+      const error = vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+      try {
+        const user = await manager.create(input());
+        expect(repository.size).toBe(1);
+        const renamed = await manager.update(user, { nickname: 'al' });
+        expect(renamed.nickname).toBe('al');
+        await manager.requestVerify(renamed);
+        await expect(manager.verify(mailer.mailed.verify!)).resolves.toMatchObject({ isVerified: true });
+        await manager.forgotPassword('alice@example.com');
+        await expect(manager.resetPassword(mailer.mailed.reset!, 'a new password')).resolves.toBeDefined();
+        await manager.afterWrite('onAfterLogin', () => manager.onAfterLogin(user));
+        await expect(manager.delete(user)).resolves.toBeUndefined();
+        expect(repository.size).toBe(0);
+
+        const logged = error.mock.calls.map(([message]) => String(message));
+        for (const hook of ['onAfterRegister', 'onAfterUpdate', 'onAfterVerify', 'onAfterResetPassword', 'onAfterLogin', 'onAfterDelete']) {
+          expect(logged.some((line) => line.includes(hook) && line.includes('TypeError')), hook).toBe(true);
+        }
+        expect(logged.join('\n')).not.toContain('secret-in-message');
+      } finally {
+        error.mockRestore();
+      }
+
+      const aborting = await setup();
+      const kept = await aborting.manager.create(input());
+      aborting.manager.onBeforeDelete = () => Promise.reject(new Error('not this one'));
+      await expect(aborting.manager.delete(kept)).rejects.toThrow('not this one');
+      expect(aborting.repository.size).toBe(1);
+    });
+  });
+
+  describe('lookups go through the overridable get and getByEmail', () => {
+    it('login, register, forgot-password, verify, reset and update call the override', async () => {
+      const { manager } = await setup({ manager: LookupUserManager });
+      const app = manager as unknown as LookupUserManager;
+      const user = await manager.create(input());
+      expect(app.lookups).toEqual(['getByEmail:alice@example.com']);
+      // The override maps an alias onto alice: every path that looks up by email must see it.
+      await expect(manager.create(input({ email: 'alias@example.com' }))).rejects.toThrow(UserAlreadyExistsError);
+      await expect(manager.authenticate({ username: 'alias@example.com', password: 'correct horse' })).resolves.toMatchObject({ id: user.id });
+      await manager.forgotPassword('alias@example.com');
+      expect(app.mailed.reset).toBeDefined();
+      const bob = await manager.create(input({ email: 'bob@example.com' }));
+      await expect(manager.update(bob, { email: 'alias@example.com' })).rejects.toThrow(UserAlreadyExistsError);
+      await manager.requestVerify(await manager.get(user.id));
+      app.lookups.length = 0;
+      await manager.verify(app.mailed.verify!);
+      expect(app.lookups).toEqual(['getByEmail:alice@example.com']);
+      await manager.forgotPassword('alias@example.com');
+      app.lookups.length = 0;
+      await manager.resetPassword(app.mailed.reset!, 'a new password');
+      expect(app.lookups).toEqual([`get:${user.id}`]);
     });
   });
 });

@@ -1,4 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { UserRepository } from '../db/user-repository.interface.js';
 import {
   InvalidIdError,
@@ -20,10 +21,13 @@ import { PasswordHelper } from './password.helper.js';
 import { UserTokens } from './user-tokens.js';
 
 /** Fields a client can never set on itself (register, `PATCH /users/me`). */
-export const PROTECTED_USER_FIELDS = ['id', 'isActive', 'isSuperuser', 'isVerified', 'hashedPassword'] as const;
+export const PROTECTED_USER_FIELDS = ['id', 'isActive', 'isSuperuser', 'isVerified', 'hashedPassword', 'securityStamp'] as const;
 
 /** Keys that could reach an object's prototype if an adapter copied the fields with `Object.assign`. */
 const PROTOTYPE_KEYS = ['__proto__', 'constructor', 'prototype'];
+
+// Module-level, so subclasses keep the name `logger` for their own.
+const logger = new Logger('UsersAuth');
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 
@@ -48,8 +52,14 @@ export interface Credentials {
   password: string;
 }
 
-/** How a call is made: `safe` (the default) drops privileged fields; `request` reaches the hooks. @publicApi */
+/**
+ * How a call is made. `safe: true` (what the self-service routes pass: register, `PATCH /users/me`) drops the
+ * privileged fields and asks for `currentPassword` before a password or email change; app code calls with the
+ * default `safe: false`, so `update(user, { isActive: false })` bans, as in fastapi-users. `request` reaches the hooks.
+ * @publicApi
+ */
 export interface ManagerCallOptions {
+  /** @default false */
   safe?: boolean;
   request?: unknown;
 }
@@ -72,6 +82,7 @@ export class UserManager<U extends UserProtocol<ID> = UserProtocol<any>, ID = an
   protected readonly minPasswordLength: number = 8;
   /** Longest accepted password, in code points: bounds hashing work per request. */
   protected readonly maxPasswordLength: number = 1024;
+  private warnedNoStamp = false;
 
   /** Turns a client-supplied id into an `ID`; the default accepts UUID strings. Override for integer ids. @throws InvalidIdError */
   parseId(value: unknown): ID {
@@ -93,53 +104,67 @@ export class UserManager<U extends UserProtocol<ID> = UserProtocol<any>, ID = an
     return user;
   }
 
-  /** Registers a user. @throws InvalidPasswordError | UserAlreadyExistsError */
-  async create(input: UserCreateInput, { safe = true, request }: ManagerCallOptions = {}): Promise<U> {
+  /**
+   * Registers a user. Status fields (`isActive`, `isSuperuser`, `isVerified`) are kept unless `safe` (the register
+   * route passes `safe: true`); `id` and `hashedPassword` are never taken from the input.
+   * @throws InvalidPasswordError | UserAlreadyExistsError
+   */
+  async create(input: UserCreateInput, { safe = false, request }: ManagerCallOptions = {}): Promise<U> {
     const { password, email, ...fields } = input;
     await this.validatePassword(password, input);
-    if (await this.users.getByEmail(email)) throw new UserAlreadyExistsError();
+    if (await this.findByEmail(email)) throw new UserAlreadyExistsError();
     const user = await this.users.create({
       ...this.writableFields(fields, safe),
       email,
       hashedPassword: await this.passwordHelper.hash(password),
     } as UserCreateData<U>);
-    await this.onAfterRegister(user, request);
+    await this.afterWrite('onAfterRegister', () => this.onAfterRegister(user, request));
     return user;
   }
 
   /**
-   * Updates a user. A new email must be free and resets `isVerified`; a new password is validated and hashed, and in
-   * safe mode needs the right `currentPassword` (unless `requireCurrentPassword: false`). Changing the password ends
-   * the user's other tokens (see `JwtStrategy`).
+   * Updates a user; app code may set any field but `id` and `hashedPassword` (`update(user, { isActive: false })`
+   * bans). A new email must be free and resets `isVerified` (unless the call sets it too); a new password is
+   * validated and hashed. With `safe: true` (the `PATCH /users/me` route) the status fields are dropped, and a
+   * password or email change needs the right `currentPassword` (unless `requireCurrentPassword: false`), checked
+   * before a taken address is refused, so a stolen session can neither take the account over nor probe which emails
+   * exist.
+   * Changing the password ends the user's other tokens (see `JwtStrategy`); a new email ends pending reset and
+   * verification tokens, which were mailed to the old one.
    * @throws UserAlreadyExistsError | InvalidPasswordError
    */
-  async update(user: U, input: UserUpdateInput, { safe = true, request }: ManagerCallOptions = {}): Promise<U> {
+  async update(user: U, input: UserUpdateInput, { safe = false, request }: ManagerCallOptions = {}): Promise<U> {
     const { password, currentPassword, ...fields } = input;
     const changes = this.writableFields(fields, safe) as Partial<U> & Record<string, unknown>;
-    if (changes.email !== undefined) {
-      const owner = await this.users.getByEmail(changes.email);
-      if (owner && String(owner.id) !== String(user.id)) throw new UserAlreadyExistsError();
-      // A new address is unverified; the same address in another case is not a change.
-      if (!owner) changes.isVerified ??= false as U['isVerified'];
+    // The same address in another case is no change; a taken one is refused only after the password check.
+    const owner = changes.email === undefined ? undefined : await this.findByEmail(changes.email);
+    const emailChanges = owner !== undefined && (!owner || String(owner.id) !== String(user.id));
+    if (safe && (password !== undefined || emailChanges) && (this.options.requireCurrentPassword ?? true)) {
+      await this.checkCurrentPassword(user, currentPassword);
+    }
+    if (owner) {
+      if (String(owner.id) !== String(user.id)) throw new UserAlreadyExistsError();
+    } else if (owner === null) {
+      changes.isVerified ??= false as U['isVerified'];
     }
     if (password !== undefined) {
-      if (safe && (this.options.requireCurrentPassword ?? true)) await this.checkCurrentPassword(user, currentPassword);
       await this.validatePassword(password, user);
       changes.hashedPassword = await this.passwordHelper.hash(password);
     }
     const updated = await this.users.update(user, changes);
     if (password !== undefined || (user.isActive && updated.isActive === false)) await this.logoutEverywhere(updated);
     const { hashedPassword: _hidden, ...reported } = changes;
-    await this.onAfterUpdate(updated, password === undefined ? reported : { ...reported, password: true }, request);
+    const report = password === undefined ? reported : { ...reported, password: true };
+    await this.afterWrite('onAfterUpdate', () => this.onAfterUpdate(updated, report, request));
     return updated;
   }
 
-  /** Deletes a user between the two delete hooks. */
+  /** Deletes a user between the two delete hooks; `onBeforeDelete` can abort by throwing. */
   async delete(user: U, { request }: ManagerCallOptions = {}): Promise<void> {
     await this.onBeforeDelete(user, request);
     await this.logoutEverywhere(user);
     await this.users.delete(user);
-    await this.onAfterDelete(user, request);
+    await this.afterWrite('onAfterDelete', () => this.onAfterDelete(user, request));
   }
 
   /**
@@ -147,7 +172,7 @@ export class UserManager<U extends UserProtocol<ID> = UserProtocol<any>, ID = an
    * not reveal which emails exist; an outdated hash (bcrypt, weaker argon2) is replaced on success.
    */
   async authenticate(credentials: Credentials): Promise<U | null> {
-    const user = await this.users.getByEmail(credentials.username);
+    const user = await this.findByEmail(credentials.username);
     if (!user) {
       await this.passwordHelper.verifyDummy(credentials.password);
       return null;
@@ -171,24 +196,27 @@ export class UserManager<U extends UserProtocol<ID> = UserProtocol<any>, ID = an
     const claims = this.tokens.readVerifyToken(token);
     if (!claims) throw new InvalidVerifyTokenError();
     // Looked up by the email in the token: after an email change the token no longer finds its user.
-    const user = await this.users.getByEmail(claims.email);
-    if (!user || user.email !== claims.email || !this.sameId(claims.sub, user.id)) throw new InvalidVerifyTokenError();
+    const user = await this.findByEmail(claims.email);
+    if (!user || !this.sameId(claims.sub, user.id) || !this.tokens.verifyTokenMatches(claims, user)) {
+      throw new InvalidVerifyTokenError();
+    }
     if (user.isVerified) throw new UserAlreadyVerifiedError();
     const verified = await this.users.update(user, { isVerified: true } as Partial<U>);
-    await this.onAfterVerify(verified, request);
+    await this.afterWrite('onAfterVerify', () => this.onAfterVerify(verified, request));
     return verified;
   }
 
   /** Issues a reset token to an active user (through `onAfterForgotPassword`); unknown emails do nothing. */
   async forgotPassword(email: string, { request }: ManagerCallOptions = {}): Promise<void> {
-    const user = await this.users.getByEmail(email);
+    const user = await this.findByEmail(email);
     if (!user || !user.isActive) return;
     await this.onAfterForgotPassword(user, this.tokens.createResetToken(user), request);
   }
 
   /**
-   * Sets a new password from a reset token. The token works once: it fingerprints the password it was issued for,
-   * and the write is a compare-and-set, so of concurrent uses exactly one wins.
+   * Sets a new password from a reset token. The token works once: it fingerprints the password, the email and the
+   * security stamp it was issued for, and the write is a compare-and-set on them, so of concurrent uses exactly one
+   * wins, and an email change or a "log out everywhere" in between ends it.
    * @throws InvalidResetPasswordTokenError | InvalidPasswordError
    */
   async resetPassword(token: string, password: string, { request }: ManagerCallOptions = {}): Promise<U> {
@@ -199,24 +227,30 @@ export class UserManager<U extends UserProtocol<ID> = UserProtocol<any>, ID = an
       throw new InvalidResetPasswordTokenError();
     }
     await this.validatePassword(password, user);
-    const updated = await this.users.updateIf(
-      user,
-      { hashedPassword: user.hashedPassword } as Partial<U>,
-      { hashedPassword: await this.passwordHelper.hash(password) } as Partial<U>,
-    );
+    const expected = { hashedPassword: user.hashedPassword, email: user.email, ...this.stampOf(user) } as Partial<U>;
+    const updated = await this.users.updateIf(user, expected, { hashedPassword: await this.passwordHelper.hash(password) } as Partial<U>);
     if (!updated) throw new InvalidResetPasswordTokenError();
     await this.logoutEverywhere(updated);
-    await this.onAfterResetPassword(updated, request);
+    await this.afterWrite('onAfterResetPassword', () => this.onAfterResetPassword(updated, request));
     return updated;
   }
 
   /**
-   * Ends every stored token of the user on every backend (database and Redis access tokens, refresh tokens). JWTs
-   * cannot be recalled: they end at their expiry, or at the next password change through their fingerprint.
-   * Called after a password change or reset, a deactivation and before a deletion.
+   * Ends every stored token of the user on every backend (database and Redis access tokens, refresh tokens) and,
+   * when the user model has a `securityStamp` field, renews it, which ends pending reset and verification tokens.
+   * JWTs cannot be recalled: they end at their expiry, or at the next password change through their fingerprint.
+   * Called by `POST /auth/{backend}/logout-all`, after a password change or reset, a deactivation and before a deletion.
    */
   async logoutEverywhere(user: U): Promise<void> {
     for (const backend of this.backends) await backend.destroyAllTokens(user);
+    if (user.securityStamp !== undefined) {
+      await this.users.update(user, { securityStamp: randomBytes(16).toString('base64url') } as Partial<U>);
+    } else if (!this.warnedNoStamp) {
+      this.warnedNoStamp = true;
+      logger.warn(
+        'The user model has no securityStamp field: "log out everywhere" cannot end pending reset and verification tokens (they still end at their expiry, a password change or an email change).',
+      );
+    }
   }
 
   /**
@@ -233,6 +267,11 @@ export class UserManager<U extends UserProtocol<ID> = UserProtocol<any>, ID = an
       throw new InvalidPasswordError(`Password should be at most ${this.maxPasswordLength} characters`);
     }
   }
+
+  /*
+   * The after-hooks run once the write is done: one that throws is logged (the hook's name and the error's), and the
+   * caller still gets its answer, since the change cannot be undone. Only `onBeforeDelete` can abort.
+   */
 
   /** Called after a user registered. */
   async onAfterRegister(_user: U, _request?: unknown): Promise<void> {}
@@ -253,14 +292,45 @@ export class UserManager<U extends UserProtocol<ID> = UserProtocol<any>, ID = an
   /** Called after a user was deleted. */
   async onAfterDelete(_user: U, _request?: unknown): Promise<void> {}
 
-  /** The user with this client-supplied id, or `null` for a malformed or unknown id. */
+  /** The user with this client-supplied id, or `null` for a malformed or unknown id (through `get`). */
   async findById(value: unknown): Promise<U | null> {
     try {
-      return await this.users.get(this.parseId(value));
+      return await this.get(this.parseId(value));
     } catch (error) {
-      if (error instanceof InvalidIdError) return null;
+      if (error instanceof InvalidIdError || error instanceof UserNotExistsError) return null;
       throw error;
     }
+  }
+
+  /** The user with this email, or `null`; goes through `getByEmail`, so an override of it is used everywhere. */
+  async findByEmail(email: string): Promise<U | null> {
+    try {
+      return await this.getByEmail(email);
+    } catch (error) {
+      if (error instanceof UserNotExistsError) return null;
+      throw error;
+    }
+  }
+
+  /**
+   * Runs an after-hook for a write that is already done: a failure is logged and swallowed, so the caller's answer
+   * tells what happened (a register that answered 500 would leave an account the client believes does not exist).
+   * Only the names are logged, never the error's message, which may quote data. The login route runs
+   * `onAfterLogin` through it too.
+   */
+  async afterWrite(hook: string, run: () => Promise<void>): Promise<void> {
+    try {
+      await run();
+    } catch (error) {
+      const name = error instanceof Error ? error.name : typeof error;
+      logger.error(`${hook} threw ${name} after the write was done; the request still succeeds`);
+    }
+  }
+
+  /** `{ securityStamp }` when the user model has that field (even unset), otherwise `{}`. */
+  private stampOf(user: U): { securityStamp?: string | null } {
+    const { securityStamp } = user;
+    return securityStamp === undefined ? {} : { securityStamp: securityStamp ?? null };
   }
 
   private sameId(claim: string, id: ID): boolean {

@@ -36,7 +36,7 @@ describe('UserTokens', () => {
     expect(() => jsonwebtoken.verify(reset, verifySecret)).toThrow();
     const resetClaims = jsonwebtoken.verify(reset, resetSecret, { audience: 'nest-users:reset' }) as jsonwebtoken.JwtPayload;
     expect(resetClaims.exp! - resetClaims.iat!).toBe(900);
-    expect(tokens.readVerifyToken(verify)).toEqual({ sub: user.id, email: user.email });
+    expect(tokens.readVerifyToken(verify)).toEqual({ sub: user.id, email: user.email, sfp: expect.any(String) });
     expect(tokens.resetTokenMatches(tokens.readResetToken(reset)!.pfp, user)).toBe(true);
     expect(tokens.resetTokenMatches(tokens.readResetToken(reset)!.pfp, { ...user, hashedPassword: 'changed' })).toBe(false);
     // Tokens of the default (derived) keys mean nothing under explicit ones.

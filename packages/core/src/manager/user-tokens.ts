@@ -44,8 +44,10 @@ class PurposeToken {
 }
 
 /**
- * Verification tokens (`{sub, email}`, invalid after an email change) and reset tokens (`{sub, pfp}` where `pfp`
- * fingerprints the stored password hash, so a reset token dies with the password it was issued for).
+ * Verification tokens (`{sub, email, sfp}`) and reset tokens (`{sub, pfp}`). `pfp` fingerprints the stored password
+ * hash, the email and the security stamp, so a reset token dies with the password it was issued for, when the email
+ * moves (it was mailed to the old address) and at "log out everywhere"; `sfp` fingerprints the security stamp, and
+ * the email claim must still be the user's.
  */
 export class UserTokens {
   private readonly verify: PurposeToken;
@@ -57,28 +59,50 @@ export class UserTokens {
   }
 
   createVerifyToken(user: UserProtocol<unknown>): string {
-    return this.verify.sign({ sub: String(user.id), email: user.email });
+    return this.verify.sign({ sub: String(user.id), email: user.email, sfp: this.stampFingerprint(user) });
   }
 
-  /** `{sub, email}` of a valid verification token, or `null`. */
-  readVerifyToken(token: unknown): { sub: string; email: string } | null {
+  /** `{sub, email, sfp}` of a valid verification token, or `null`; the caller checks them with `verifyTokenMatches`. */
+  readVerifyToken(token: unknown): VerifyClaims | null {
     const payload = this.verify.read(token);
-    return payload && typeof payload.email === 'string' ? { sub: payload.sub!, email: payload.email } : null;
+    return payload && typeof payload.email === 'string' && typeof payload.sfp === 'string'
+      ? { sub: payload.sub!, email: payload.email, sfp: payload.sfp }
+      : null;
+  }
+
+  /** Whether a verification token still speaks for this user: same email, same security stamp. */
+  verifyTokenMatches(claims: VerifyClaims, user: UserProtocol<unknown>): boolean {
+    return claims.email === user.email && fingerprintsEqual(claims.sfp, this.stampFingerprint(user));
   }
 
   createResetToken(user: UserProtocol<unknown>): string {
-    return this.reset.sign({ sub: String(user.id), pfp: passwordFingerprint(this.reset.key, user.hashedPassword) });
+    return this.reset.sign({ sub: String(user.id), pfp: this.credentialFingerprint(user) });
   }
 
-  /** The user id of a valid reset token, or `null`; the caller checks the fingerprint with `matchesPassword`. */
+  /** The user id of a valid reset token, or `null`; the caller checks the fingerprint with `resetTokenMatches`. */
   readResetToken(token: unknown): { sub: string; pfp: string } | null {
     const payload = this.reset.read(token);
     return payload && typeof payload.pfp === 'string' ? { sub: payload.sub!, pfp: payload.pfp } : null;
   }
 
   resetTokenMatches(fingerprint: string, user: UserProtocol<unknown>): boolean {
-    return fingerprintsEqual(fingerprint, passwordFingerprint(this.reset.key, user.hashedPassword));
+    return fingerprintsEqual(fingerprint, this.credentialFingerprint(user));
   }
+
+  private credentialFingerprint(user: UserProtocol<unknown>): string {
+    return passwordFingerprint(this.reset.key, JSON.stringify([user.hashedPassword, user.email, user.securityStamp ?? null]));
+  }
+
+  private stampFingerprint(user: UserProtocol<unknown>): string {
+    return passwordFingerprint(this.verify.key, JSON.stringify([user.securityStamp ?? null]));
+  }
+}
+
+/** What a verification token claims. */
+export interface VerifyClaims {
+  sub: string;
+  email: string;
+  sfp: string;
 }
 
 function purposeToken(

@@ -39,6 +39,6 @@ export interface Transport {
   isTrustedOrigin(request: TokenCarrier): boolean;
   /** The OpenAPI security scheme of a backend using this transport; `tokenUrl` is its real login path. */
   securityScheme(tokenUrl: string): SecuritySchemeObject;
-  /** The OpenAPI description of a successful login. */
+  /** The OpenAPI description of a successful login; its `status` is also what login and refresh answer with. */
   readonly loginOpenApi: { status: number; description: string; schema?: Record<string, unknown> };
 }
