@@ -24,6 +24,14 @@ function jwtSecret(): string {
   return randomBytes(32).toString('base64url');
 }
 
+/** `RATE_LIMIT`: `on` (the default) or `off`, for load tests and benchmarks that send many requests from one address. */
+function rateLimit(): boolean {
+  const value = (process.env.RATE_LIMIT || 'on').trim().toLowerCase();
+  if (value !== 'on' && value !== 'off') throw new Error(`RATE_LIMIT must be "on" or "off", not "${process.env.RATE_LIMIT}".`);
+  if (value === 'off') logger.warn('RATE_LIMIT=off: login, register and the mail routes are not rate-limited.');
+  return value === 'on';
+}
+
 async function bootstrap(): Promise<void> {
   const port = Number(process.env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, not "${process.env.PORT}".`);
@@ -36,6 +44,7 @@ async function bootstrap(): Promise<void> {
     jwtSecret: jwtSecret(),
     platform: process.env.PLATFORM === 'fastify' ? 'fastify' : 'express',
     redisUrl: process.env.REDIS_URL || undefined,
+    rateLimit: rateLimit(),
   });
   app.enableShutdownHooks();
   await app.listen(port, process.env.HOST ?? '0.0.0.0');

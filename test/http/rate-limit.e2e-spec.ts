@@ -1,3 +1,4 @@
+import { createRedisClient, RedisThrottlerStorage } from '@nest-users/redis';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../fixtures/test-app.js';
@@ -13,13 +14,17 @@ describe.each(['express', 'fastify'] as const)('rate limits (%s)', (platform) =>
   let direct: TestApp;
   let off: TestApp;
   let tuned: TestApp;
+  let outage: TestApp;
+  // A Redis that never answers (nothing listens on port 1).
+  const deadRedis = createRedisClient('redis://127.0.0.1:1', { lazyConnect: true }).on('error', () => undefined);
 
   beforeAll(async () => {
-    [proxied, direct, off, tuned] = await Promise.all([
+    [proxied, direct, off, tuned, outage] = await Promise.all([
       createTestApp({ platform, rateLimit: true, trustProxy: true }),
       createTestApp({ platform, rateLimit: true }),
       createTestApp({ platform, rateLimit: false }),
       createTestApp({ platform, rateLimit: { limits: { login: { addressAndEmail: { limit: 2, windowSeconds: 60 } } } } }),
+      createTestApp({ platform, rateLimit: { storage: new RedisThrottlerStorage(deadRedis) } }),
     ]);
     // Users are created directly (register is rate-limited too).
     for (const t of [proxied, direct, off, tuned]) {
@@ -29,7 +34,8 @@ describe.each(['express', 'fastify'] as const)('rate limits (%s)', (platform) =>
     }
   });
   afterAll(async () => {
-    await Promise.all([proxied, direct, off, tuned].map((t) => t?.close()));
+    await Promise.all([proxied, direct, off, tuned, outage].map((t) => t?.close()));
+    deadRedis.disconnect();
   });
 
   const post = (t: TestApp, path: string, from?: string) => {
@@ -137,5 +143,16 @@ describe.each(['express', 'fastify'] as const)('rate limits (%s)', (platform) =>
   it('rateLimit.limits replaces one counter and keeps the other defaults', async () => {
     expect(await statuses(3, () => login(tuned, 'victim@example.com', 'wrong password'))).toEqual([400, 400, 429]);
     expect(await statuses(4, () => post(tuned, '/auth/forgot-password').send({ email: 'spread@example.com' }))).toEqual([202, 202, 202, 429]);
+  });
+
+  it('fails closed when the shared storage is down: 503 with Retry-After, never a request let through', async () => {
+    for (const response of [await login(outage, 'victim@example.com', PASSWORD), await post(outage, '/auth/forgot-password').send({ email: 'victim@example.com' })]) {
+      expect(response.status, JSON.stringify(response.body)).toBe(503);
+      expect(response.body).toEqual({ statusCode: 503, detail: 'Service Unavailable' });
+      expect(response.headers['retry-after']).toBe('5');
+    }
+    await outage.background.drain();
+    expect(outage.manager.callsOf('onAfterForgotPassword')).toEqual([]);
+    expect(outage.manager.callsOf('onAfterLogin')).toEqual([]);
   });
 });

@@ -27,7 +27,8 @@ describe.skipIf(!POSTGRES_URL || !REDIS_URL)('two instances behind a load balanc
     const databaseUrl = new URL(POSTGRES_URL!);
     databaseUrl.searchParams.set('schema', schema);
     const start = async () => {
-      const app = await createSampleApp({ databaseUrl: databaseUrl.toString(), redisUrl: REDIS_URL, jwtSecret, logger: false });
+      // Limits off here: these cases log one user in many times; the shared limits have their own pair below.
+      const app = await createSampleApp({ databaseUrl: databaseUrl.toString(), redisUrl: REDIS_URL, jwtSecret, logger: false, rateLimit: false });
       await app.listen(0, '127.0.0.1');
       return app;
     };
@@ -78,5 +79,48 @@ describe.skipIf(!POSTGRES_URL || !REDIS_URL)('two instances behind a load balanc
     expect((await request(urlB).post('/auth/db/logout-all').set('Authorization', `Bearer ${db.access_token}`)).status).toBe(204);
     expect((await me(urlA, db.access_token)).status).toBe(401);
     expect((await me(urlA, redis.access_token)).status).toBe(401);
+  });
+});
+
+/** Two limited instances sharing one Redis: a limit counts requests on both, whichever instance answers. */
+describe.skipIf(!POSTGRES_URL || !REDIS_URL)('two instances share their rate limits through Redis', () => {
+  const schema = `two_instances_limits_${randomBytes(6).toString('hex')}`;
+  const jwtSecret = randomBytes(32).toString('hex');
+  let admin: DataSource;
+  let a: INestApplication;
+  let b: INestApplication;
+
+  beforeAll(async () => {
+    admin = await new DataSource({ type: 'postgres', url: POSTGRES_URL }).initialize();
+    await admin.query(`CREATE SCHEMA "${schema}"`);
+    const databaseUrl = new URL(POSTGRES_URL!);
+    databaseUrl.searchParams.set('schema', schema);
+    const start = () => createSampleApp({ databaseUrl: databaseUrl.toString(), redisUrl: REDIS_URL, jwtSecret, logger: false });
+    a = await start();
+    b = await start();
+  }, 60_000);
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await admin?.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await admin?.destroy();
+  });
+
+  it('wrong passwords alternating between the instances meet 429 at the 6th, on either', async () => {
+    // A fresh email: the counters live in the shared Redis, across runs.
+    const username = `limited-${randomBytes(6).toString('hex')}@example.com`;
+    const seen: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const app = i % 2 ? b : a;
+      seen.push((await request(app.getHttpServer()).post('/auth/jwt/login').type('form').send({ username, password: 'wrong' })).status);
+    }
+    expect(seen).toEqual([400, 400, 400, 400, 400, 429, 429]);
+  });
+
+  it('forgot-password mails for one email are counted once for both instances', async () => {
+    const email = `mailed-${randomBytes(6).toString('hex')}@example.com`;
+    const seen: number[] = [];
+    for (let i = 0; i < 4; i++) seen.push((await request((i % 2 ? b : a).getHttpServer()).post('/auth/forgot-password').send({ email })).status);
+    expect(seen).toEqual([202, 202, 202, 429]);
   });
 });
