@@ -7,6 +7,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSampleApp, type SampleAppOptions } from '../sample-app/src/app.factory.js';
+import { parseRateLimit } from '../sample-app/src/rate-limit.config.js';
 import { User } from '../sample-app/src/users/user.entity.js';
 
 /**
@@ -257,6 +258,12 @@ describe.each(['express', 'fastify'] as const)('rate limits of the sample app on
 
   it('are on by default (RATE_LIMIT unset): the 6th wrong password for one email is 429', async () => {
     expect(await wrongLogins(on, 6)).toEqual([400, 400, 400, 400, 400, 429]);
+  });
+
+  it('RATE_LIMIT is on unless set to off; another value fails at startup', () => {
+    for (const value of [undefined, '', 'on', ' ON ']) expect(parseRateLimit(value)).toBe(true);
+    for (const value of ['off', 'OFF']) expect(parseRateLimit(value)).toBe(false);
+    for (const value of ['0', 'false', 'no']) expect(() => parseRateLimit(value)).toThrow(/RATE_LIMIT must be "on" or "off"/);
   });
 
   it('RATE_LIMIT=off (rateLimit: false) turns them off', async () => {

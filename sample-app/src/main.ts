@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Logger } from '@nestjs/common';
 import { createSampleApp } from './app.factory.js';
 import { DEFAULT_DATABASE_URL } from './database.config.js';
+import { parseRateLimit } from './rate-limit.config.js';
 
 // src/main.ts and dist/main.js both sit two levels below the repository root.
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -24,12 +25,10 @@ function jwtSecret(): string {
   return randomBytes(32).toString('base64url');
 }
 
-/** `RATE_LIMIT`: `on` (the default) or `off`, for load tests and benchmarks that send many requests from one address. */
 function rateLimit(): boolean {
-  const value = (process.env.RATE_LIMIT || 'on').trim().toLowerCase();
-  if (value !== 'on' && value !== 'off') throw new Error(`RATE_LIMIT must be "on" or "off", not "${process.env.RATE_LIMIT}".`);
-  if (value === 'off') logger.warn('RATE_LIMIT=off: login, register and the mail routes are not rate-limited.');
-  return value === 'on';
+  const on = parseRateLimit(process.env.RATE_LIMIT);
+  if (!on) logger.warn('RATE_LIMIT=off: login, register and the mail routes are not rate-limited.');
+  return on;
 }
 
 async function bootstrap(): Promise<void> {
