@@ -109,7 +109,8 @@ const live = new Set<App>();
 async function startApp(name: string, script: 'ours' | 'recipe', appEnv: Record<string, string>, nodeArgs: string[] = []): Promise<App> {
   const child = spawn(process.execPath, [...nodeArgs, join(DIST, 'apps', `${script}.js`)], {
     cwd: REPO_ROOT,
-    env: { ...process.env, PORT: '0', NODE_ENV: 'production', ...appEnv },
+    // RATE_LIMIT=off: every load comes from one address, which the library's rate limits would refuse (429).
+    env: { ...process.env, PORT: '0', NODE_ENV: 'production', RATE_LIMIT: 'off', ...appEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

@@ -29,7 +29,7 @@ describe('sample app: emails from hooks, through an injected mailer', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'nest-users-mail-'));
-    app = await createSampleApp({ databaseUrl: `sqlite:${join(dir, 'db.sqlite')}`, jwtSecret: randomBytes(32).toString('hex'), logger: false });
+    app = await createSampleApp({ databaseUrl: `sqlite:${join(dir, 'db.sqlite')}`, jwtSecret: randomBytes(32).toString('hex'), logger: false, rateLimit: false });
     outbox = (app.get(Mailer) as LogMailer).outbox;
   });
   afterAll(async () => {
@@ -93,7 +93,7 @@ describe('sample app: npm run create-superuser', () => {
     const again = run('--email', 'root@example.com', '--password', PASSWORD);
     expect(again.stdout).toMatch(/^Promoted superuser root@example\.com/);
 
-    const app = await createSampleApp({ databaseUrl: `sqlite:${join(dir, 'cli.sqlite')}`, jwtSecret: randomBytes(32).toString('hex'), logger: false });
+    const app = await createSampleApp({ databaseUrl: `sqlite:${join(dir, 'cli.sqlite')}`, jwtSecret: randomBytes(32).toString('hex'), logger: false, rateLimit: false });
     try {
       const login = await request(app.getHttpServer()).post('/auth/jwt/login').type('form').send({ username: 'root@example.com', password: PASSWORD });
       const stats = await request(app.getHttpServer()).get('/admin/stats').set('Authorization', `Bearer ${login.body.access_token}`);
@@ -107,7 +107,7 @@ describe('sample app: npm run create-superuser', () => {
 describe('sample app: purging expired database tokens', () => {
   it('removes expired rows and keeps live ones', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'nest-users-purge-'));
-    const app = await createSampleApp({ databaseUrl: `sqlite:${join(dir, 'db.sqlite')}`, jwtSecret: randomBytes(32).toString('hex'), logger: false });
+    const app = await createSampleApp({ databaseUrl: `sqlite:${join(dir, 'db.sqlite')}`, jwtSecret: randomBytes(32).toString('hex'), logger: false, rateLimit: false });
     try {
       const { AccessTokenEntity } = await import('@nest-users/typeorm');
       const { TokenPurgeService } = await import('../sample-app/src/users/token-purge.service.js');

@@ -7,6 +7,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSampleApp, type SampleAppOptions } from '../sample-app/src/app.factory.js';
+import { parseRateLimit } from '../sample-app/src/rate-limit.config.js';
 import { User } from '../sample-app/src/users/user.entity.js';
 
 /**
@@ -28,8 +29,12 @@ interface Harness {
   dispose(): Promise<void>;
 }
 
-/** A fresh app on a fresh database: a temp SQLite file in a directory that does not exist yet, or a new PG schema. */
+/**
+ * A fresh app on a fresh database: a temp SQLite file in a directory that does not exist yet, or a new PG schema.
+ * Rate limits are off unless `extra` turns them on: the suite registers and logs in many users from 127.0.0.1.
+ */
 async function startApp(platform: Platform, database: Database, extra: Partial<SampleAppOptions> = {}): Promise<Harness> {
+  extra = { rateLimit: false, ...extra };
   const jwtSecret = randomBytes(32).toString('base64url');
   if (database === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'nest-users-sample-'));
@@ -230,5 +235,38 @@ describe.each(['express', 'fastify'] as const)('GET /health on %s without a data
     await request(h.http).get('/health').expect(200, { status: 'ok' });
     const notes = await request(h.http).get('/notes').set('Authorization', `Bearer ${token}`);
     expect(notes.status).toBeGreaterThanOrEqual(500);
+  });
+});
+
+describe.each(['express', 'fastify'] as const)('rate limits of the sample app on %s', (platform) => {
+  let on: Harness;
+  let off: Harness;
+  beforeAll(async () => {
+    [on, off] = await Promise.all([startApp(platform, 'sqlite', { rateLimit: true }), startApp(platform, 'sqlite', { rateLimit: false })]);
+  });
+  afterAll(async () => {
+    await Promise.all([on?.dispose(), off?.dispose()]);
+  });
+
+  const wrongLogins = async (h: Harness, count: number) => {
+    const seen: number[] = [];
+    for (let i = 0; i < count; i++) {
+      seen.push((await request(h.http).post('/auth/jwt/login').type('form').send({ username: 'target@example.com', password: 'wrong' })).status);
+    }
+    return seen;
+  };
+
+  it('are on by default (RATE_LIMIT unset): the 6th wrong password for one email is 429', async () => {
+    expect(await wrongLogins(on, 6)).toEqual([400, 400, 400, 400, 400, 429]);
+  });
+
+  it('RATE_LIMIT is on unless set to off; another value fails at startup', () => {
+    for (const value of [undefined, '', 'on', ' ON ']) expect(parseRateLimit(value)).toBe(true);
+    for (const value of ['off', 'OFF']) expect(parseRateLimit(value)).toBe(false);
+    for (const value of ['0', 'false', 'no']) expect(() => parseRateLimit(value)).toThrow(/RATE_LIMIT must be "on" or "off"/);
+  });
+
+  it('RATE_LIMIT=off (rateLimit: false) turns them off', async () => {
+    expect(new Set(await wrongLogins(off, 25))).toEqual(new Set([400]));
   });
 });

@@ -6,7 +6,8 @@
  *      JWT_SECRETS (comma-separated, one per backend: `jwt`, `jwt2`, `jwt3`…), EXTRA_OPTIONS (JSON merged into the
  *      module options, e.g. a hashing cap when the library has one), SQLITE_WAL=1 (TypeORM's `enableWAL`, an app
  *      setting, for comparison only), SQLITE_CACHE_KIB (SQLite's page cache, `PRAGMA cache_size`, an app setting, for
- *      comparison only; SQLite's default is 2 MiB), BENCH_USER_ID (the user `GET /public-read` reads).
+ *      comparison only; SQLite's default is 2 MiB), BENCH_USER_ID (the user `GET /public-read` reads), RATE_LIMIT
+ *      (`off`, as the runner sets it: the library's rate limits would refuse a load sent from one address).
  */
 import 'reflect-metadata';
 import { Authenticated, CurrentUser, JwtAuthentication, UsersAuthModule, type UsersAuthModuleOptions } from '@nest-users/core';
@@ -92,6 +93,7 @@ class BenchController {
       backends: secrets.map(
         (secret, index) => new JwtAuthentication({ secret, lifetimeSeconds: 3600, name: index ? `jwt${index + 1}` : 'jwt' }),
       ),
+      rateLimit: process.env.RATE_LIMIT !== 'off',
       ...extraOptions,
     }),
   ],

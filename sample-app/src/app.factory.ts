@@ -22,6 +22,8 @@ export interface SampleAppOptions {
   backends?: AuthenticationBackend[];
   /** @default true */
   logger?: boolean;
+  /** The library's rate limits; `false` for load tests that send many requests from one address. @default true */
+  rateLimit?: boolean;
 }
 
 /**
@@ -34,6 +36,7 @@ export async function createSampleApp(options: SampleAppOptions): Promise<INestA
     jwtSecret: options.jwtSecret,
     redisUrl: options.redisUrl,
     backends: options.backends,
+    rateLimit: options.rateLimit,
   });
   const logger = options.logger === false ? false : undefined;
   // Fastify: Nest's adapter parses the login form itself, so @fastify/formbody must not be registered too.

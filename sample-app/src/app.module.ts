@@ -2,6 +2,7 @@ import { AuthenticationBackend, UsersAuthModule, type UsersAuthModuleExtras } fr
 import { AccessTokenEntity, UsersAuthTypeOrmModule } from '@nest-users/typeorm';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { getRepositoryToken, TypeOrmModule } from '@nestjs/typeorm';
+import { RedisThrottlerStorage } from '@nest-users/redis';
 import type { Redis } from 'ioredis';
 import type { Repository } from 'typeorm';
 import { AdminController } from './admin/admin.controller.js';
@@ -27,6 +28,8 @@ export interface AppModuleConfig {
   backends?: AuthenticationBackend[];
   /** Mark auth cookies Secure. @default true */
   secureCookies?: boolean;
+  /** The library's rate limits (shared through Redis when `redisUrl` is set). @default true */
+  rateLimit?: boolean;
 }
 
 @Module({})
@@ -39,7 +42,7 @@ export class AppModule {
     };
     const redis = config.redisUrl ? [RedisModule.forRoot(config.redisUrl)] : [];
     const usersAuth = config.backends
-      ? UsersAuthModule.forRoot({ ...statics, imports: [repository, MailModule], backends: config.backends })
+      ? UsersAuthModule.forRoot({ ...statics, imports: [repository, MailModule], backends: config.backends, rateLimit: config.rateLimit ?? true })
       : UsersAuthModule.forRootAsync({
           ...statics,
           // The stores are providers (a TypeORM repository, a Redis client), so the backends are built by a factory.
@@ -48,6 +51,8 @@ export class AppModule {
           inject: [getRepositoryToken(AccessTokenEntity), ...(config.redisUrl ? [REDIS_CLIENT] : [])],
           useFactory: (tokens: Repository<AccessTokenEntity>, client?: Redis) => ({
             backends: createSampleBackends({ jwtSecret: config.jwtSecret, tokens, redis: client, secureCookies: config.secureCookies }),
+            // With Redis, every instance counts against the same limits.
+            rateLimit: config.rateLimit === false ? false : { storage: client && new RedisThrottlerStorage(client) },
           }),
         });
     return {

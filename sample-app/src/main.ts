@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Logger } from '@nestjs/common';
 import { createSampleApp } from './app.factory.js';
 import { DEFAULT_DATABASE_URL } from './database.config.js';
+import { parseRateLimit } from './rate-limit.config.js';
 
 // src/main.ts and dist/main.js both sit two levels below the repository root.
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -24,6 +25,12 @@ function jwtSecret(): string {
   return randomBytes(32).toString('base64url');
 }
 
+function rateLimit(): boolean {
+  const on = parseRateLimit(process.env.RATE_LIMIT);
+  if (!on) logger.warn('RATE_LIMIT=off: login, register and the mail routes are not rate-limited.');
+  return on;
+}
+
 async function bootstrap(): Promise<void> {
   const port = Number(process.env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, not "${process.env.PORT}".`);
@@ -36,6 +43,7 @@ async function bootstrap(): Promise<void> {
     jwtSecret: jwtSecret(),
     platform: process.env.PLATFORM === 'fastify' ? 'fastify' : 'express',
     redisUrl: process.env.REDIS_URL || undefined,
+    rateLimit: rateLimit(),
   });
   app.enableShutdownHooks();
   await app.listen(port, process.env.HOST ?? '0.0.0.0');

@@ -58,6 +58,7 @@ async function startApp(platform: 'express' | 'fastify', backends?: (secret: str
     jwtSecret,
     platform,
     logger: false,
+    rateLimit: false,
     backends: backends?.(jwtSecret),
   });
   await app.listen(0, '127.0.0.1');

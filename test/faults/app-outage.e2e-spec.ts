@@ -40,7 +40,7 @@ describe.skipIf(Boolean(unavailable))('outages of PostgreSQL and Redis, seen thr
 
   beforeAll(async () => {
     [postgres, redis] = await Promise.all([startPrivatePostgres(), startPrivateRedis()]);
-    app = await createSampleApp({ databaseUrl: postgres.url, redisUrl: redis.url, jwtSecret: randomBytes(32).toString('hex'), logger: false });
+    app = await createSampleApp({ databaseUrl: postgres.url, redisUrl: redis.url, jwtSecret: randomBytes(32).toString('hex'), logger: false, rateLimit: false });
     await http().post('/auth/register').send({ email: 'ops@example.com', password: PASSWORD }).expect(201);
   }, 60_000);
   afterAll(async () => {

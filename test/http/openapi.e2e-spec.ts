@@ -86,20 +86,48 @@ describe.each(variants)('OpenAPI document (%s, prefix "%s", globalGuard %s)', (p
 
   it('documents the status codes of each route (as fastapi-users test_openapi does)', () => {
     const codes = (path: string, method = 'get') => Object.keys(find(t.document, `${base}${path}`, method).responses).sort();
-    expect(codes('/auth/jwt/login', 'post')).toEqual(['200', '400', '422']);
+    expect(codes('/auth/jwt/login', 'post')).toEqual(['200', '400', '422', '429']);
     expect(codes('/auth/jwt/logout', 'post')).toEqual(['204', '401']);
-    expect(codes('/auth/register', 'post')).toEqual(['201', '400', '422']);
+    expect(codes('/auth/register', 'post')).toEqual(['201', '400', '422', '429']);
     expect(codes('/users/me')).toEqual(['200', '401']);
     expect(codes('/users/me', 'patch')).toEqual(['200', '400', '401', '422']);
     expect(codes('/users/{id}')).toEqual(['200', '401', '403', '404']);
     expect(codes('/users/{id}', 'patch')).toEqual(['200', '400', '401', '403', '404', '422']);
     expect(codes('/users/{id}', 'delete')).toEqual(['204', '401', '403', '404']);
-    expect(codes('/auth/request-verify-token', 'post')).toEqual(['202', '422']);
-    expect(codes('/auth/verify', 'post')).toEqual(['200', '400', '422']);
-    expect(codes('/auth/forgot-password', 'post')).toEqual(['202', '422']);
-    expect(codes('/auth/reset-password', 'post')).toEqual(['200', '400', '422']);
+    expect(codes('/auth/request-verify-token', 'post')).toEqual(['202', '422', '429']);
+    expect(codes('/auth/verify', 'post')).toEqual(['200', '400', '422', '429']);
+    expect(codes('/auth/forgot-password', 'post')).toEqual(['202', '422', '429']);
+    expect(codes('/auth/reset-password', 'post')).toEqual(['200', '400', '422', '429']);
+    expect(codes('/auth/jwt/refresh', 'post')).toEqual(['200', '401', '404', '429']);
     expect(codes('/probe/superuser')).toEqual(['401', '403']);
     expect(codes('/probe/public')).toEqual(globalGuard ? ['200', '401'] : ['200']);
+  });
+
+  it('documents the 429 of every rate-limited route: its body and Retry-After', () => {
+    const limited = [
+      ['/auth/jwt/login', 'post'],
+      ['/auth/mobile/login', 'post'],
+      ['/auth/jwt/refresh', 'post'],
+      ['/auth/mobile/refresh', 'post'],
+      ['/auth/register', 'post'],
+      ['/auth/forgot-password', 'post'],
+      ['/auth/reset-password', 'post'],
+      ['/auth/request-verify-token', 'post'],
+      ['/auth/verify', 'post'],
+    ];
+    for (const [path, method] of limited) {
+      const response = find(t.document, `${base}${path}`, method).responses['429'] as unknown as {
+        headers: Record<string, { schema: unknown }>;
+        content: { 'application/json': { schema: { $ref: string }; example: unknown } };
+      };
+      expect(response, path).toBeDefined();
+      expect(response.headers['Retry-After']!.schema).toEqual({ type: 'integer', minimum: 1 });
+      expect(response.content['application/json'].example).toEqual({ statusCode: 429, detail: 'TOO_MANY_REQUESTS' });
+      expect(response.content['application/json'].schema.$ref).toBe('#/components/schemas/ErrorDto');
+    }
+    for (const { path, operation } of operations(t.document)) {
+      if (!limited.some(([limitedPath]) => `${base}${limitedPath}` === path)) expect(operation.responses['429'], path).toBeUndefined();
+    }
   });
 
   it('documents the login form, the token response and the error codes', () => {

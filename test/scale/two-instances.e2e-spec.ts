@@ -11,38 +11,55 @@ if (!POSTGRES_URL || !REDIS_URL) console.warn('two-instances: skipped: needs TES
 
 const PASSWORD = 'correct horse battery staple';
 
-/** Two instances of the sample app on two ports, sharing one PostgreSQL schema, one Redis and one JWT secret. */
-describe.skipIf(!POSTGRES_URL || !REDIS_URL)('two instances behind a load balancer', () => {
+interface Pair {
+  a: INestApplication;
+  b: INestApplication;
+  urlA: string;
+  urlB: string;
+}
+
+/**
+ * Two instances of the sample app on two ports, sharing one PostgreSQL schema, one Redis and one JWT secret, started
+ * before the suite's cases and stopped after them.
+ */
+function twoInstances(options: { rateLimit: boolean }): Pair {
+  const pair = {} as Pair;
   const schema = `two_instances_${randomBytes(6).toString('hex')}`;
   const jwtSecret = randomBytes(32).toString('hex');
   let admin: DataSource;
-  let a: INestApplication;
-  let b: INestApplication;
-  let urlA: string;
-  let urlB: string;
-
   beforeAll(async () => {
     admin = await new DataSource({ type: 'postgres', url: POSTGRES_URL }).initialize();
     await admin.query(`CREATE SCHEMA "${schema}"`);
     const databaseUrl = new URL(POSTGRES_URL!);
     databaseUrl.searchParams.set('schema', schema);
     const start = async () => {
-      const app = await createSampleApp({ databaseUrl: databaseUrl.toString(), redisUrl: REDIS_URL, jwtSecret, logger: false });
+      const app = await createSampleApp({ databaseUrl: databaseUrl.toString(), redisUrl: REDIS_URL, jwtSecret, logger: false, ...options });
       await app.listen(0, '127.0.0.1');
       return app;
     };
-    a = await start();
-    b = await start();
-    urlA = (await a.getUrl()).replace('[::1]', '127.0.0.1');
-    urlB = (await b.getUrl()).replace('[::1]', '127.0.0.1');
-    expect(urlA).not.toBe(urlB);
-    await request(urlA).post('/auth/register').send({ email: 'lb@example.com', password: PASSWORD }).expect(201);
+    pair.a = await start();
+    pair.b = await start();
+    pair.urlA = (await pair.a.getUrl()).replace('[::1]', '127.0.0.1');
+    pair.urlB = (await pair.b.getUrl()).replace('[::1]', '127.0.0.1');
+    expect(pair.urlA).not.toBe(pair.urlB);
   }, 60_000);
   afterAll(async () => {
-    await a?.close();
-    await b?.close();
+    await pair.a?.close();
+    await pair.b?.close();
     await admin?.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     await admin?.destroy();
+  });
+  return pair;
+}
+
+describe.skipIf(!POSTGRES_URL || !REDIS_URL)('two instances behind a load balancer', () => {
+  // Limits off here: these cases log one user in many times; the shared limits have their own suite below.
+  const pair = twoInstances({ rateLimit: false });
+  let urlA: string;
+  let urlB: string;
+  beforeAll(async () => {
+    ({ urlA, urlB } = pair);
+    await request(urlA).post('/auth/register').send({ email: 'lb@example.com', password: PASSWORD }).expect(201);
   });
 
   const login = async (url: string, backend: string) => {
@@ -78,5 +95,27 @@ describe.skipIf(!POSTGRES_URL || !REDIS_URL)('two instances behind a load balanc
     expect((await request(urlB).post('/auth/db/logout-all').set('Authorization', `Bearer ${db.access_token}`)).status).toBe(204);
     expect((await me(urlA, db.access_token)).status).toBe(401);
     expect((await me(urlA, redis.access_token)).status).toBe(401);
+  });
+});
+
+/** Two limited instances sharing one Redis: a limit counts requests on both, whichever instance answers. */
+describe.skipIf(!POSTGRES_URL || !REDIS_URL)('two instances share their rate limits through Redis', () => {
+  const pair = twoInstances({ rateLimit: true });
+
+  it('wrong passwords alternating between the instances meet 429 at the 6th, on either', async () => {
+    // A fresh email: the counters live in the shared Redis, across runs.
+    const username = `limited-${randomBytes(6).toString('hex')}@example.com`;
+    const seen: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      seen.push((await request(i % 2 ? pair.urlB : pair.urlA).post('/auth/jwt/login').type('form').send({ username, password: 'wrong' })).status);
+    }
+    expect(seen).toEqual([400, 400, 400, 400, 400, 429, 429]);
+  });
+
+  it('forgot-password mails for one email are counted once for both instances', async () => {
+    const email = `mailed-${randomBytes(6).toString('hex')}@example.com`;
+    const seen: number[] = [];
+    for (let i = 0; i < 4; i++) seen.push((await request(i % 2 ? pair.urlB : pair.urlA).post('/auth/forgot-password').send({ email })).status);
+    expect(seen).toEqual([202, 202, 202, 429]);
   });
 });

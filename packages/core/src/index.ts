@@ -6,6 +6,13 @@ export type {
   UsersAuthModuleOptions,
   UsersAuthRoutes,
 } from './interfaces/users-auth-module-options.interface.js';
+export type {
+  RateLimitedRoute,
+  RateLimitRule,
+  RouteRateLimits,
+  UsersAuthRateLimitOptions,
+} from './interfaces/rate-limit-options.interface.js';
+export { DEFAULT_RATE_LIMITS } from './rate-limit/rate-limit.defaults.js';
 export type { AuthenticatedOptions } from './interfaces/authenticated-options.interface.js';
 export type { UserCreateData, UserProtocol } from './interfaces/user.interface.js';
 

@@ -1,4 +1,5 @@
 import type { Provider } from '@nestjs/common';
+import { ThrottlerStorageService } from '@nestjs/throttler';
 import type { AuthenticationBackend } from './backend/authentication-backend.js';
 import { registerPassportStrategy } from './backend/backend-passport.strategy.js';
 import { CachedUserRepository } from './db/cached-user.repository.js';
@@ -8,6 +9,8 @@ import type { UsersAuthModuleOptions } from './interfaces/users-auth-module-opti
 import { Argon2PasswordHelper, PasswordHelper } from './manager/password.helper.js';
 import { UserManager } from './manager/user-manager.js';
 import { UserTokens } from './manager/user-tokens.js';
+import { resolveRateLimit, type RateLimitSettings } from './rate-limit/rate-limit.defaults.js';
+import { RATE_LIMIT_SETTINGS, RATE_LIMIT_STORAGE } from './rate-limit/rate-limit.constants.js';
 import { MODULE_OPTIONS_TOKEN } from './users-auth.module-definition.js';
 import { AUTH_BACKENDS, MANAGED_USER_REPOSITORY } from './users-auth.constants.js';
 
@@ -64,6 +67,17 @@ export function createUsersAuthProviders(backendNames: string[]): Provider[] {
       provide: PasswordHelper,
       inject: [MODULE_OPTIONS_TOKEN],
       useFactory: (options: UsersAuthModuleOptions) => options.passwordHelper ?? new Argon2PasswordHelper(options.argon2),
+    },
+    {
+      provide: RATE_LIMIT_SETTINGS,
+      inject: [MODULE_OPTIONS_TOKEN],
+      useFactory: (options: UsersAuthModuleOptions) => resolveRateLimit(options.rateLimit),
+    },
+    {
+      provide: RATE_LIMIT_STORAGE,
+      inject: [RATE_LIMIT_SETTINGS],
+      // A provider, so Nest stops the in-memory storage's sweep timer at shutdown.
+      useFactory: (settings: RateLimitSettings) => (settings.enabled && settings.storage) || new ThrottlerStorageService(),
     },
     ...backendNames.flatMap((name, index): Provider[] => [
       {

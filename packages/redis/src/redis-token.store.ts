@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { UsersAuthConfigurationError, type StoredToken, type TokenStore } from '@nest-users/core';
 import type { Redis } from 'ioredis';
 import { toRedisStoreError } from './redis-client.js';
+import { Script } from './redis-script.js';
 
 /** @publicApi */
 export interface RedisTokenStoreOptions {
@@ -20,24 +20,6 @@ interface TokenRecord {
   family: string | null;
   /** Set by `spend`: the token is kept (so reuse is detected) until it expires, but no longer found. */
   spent?: boolean;
-}
-
-/** A Lua script run with EVALSHA, falling back to EVAL when the server does not have it (first use, restart). */
-class Script {
-  private readonly sha: string;
-
-  constructor(private readonly source: string) {
-    this.sha = createHash('sha1').update(source).digest('hex');
-  }
-
-  async run(redis: Redis, keys: string[], args: (string | number)[]): Promise<unknown> {
-    try {
-      return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
-    } catch (error) {
-      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return redis.eval(this.source, keys.length, ...keys, ...args);
-    }
-  }
 }
 
 /** How many random index members each `save` checks (and removes when their token is gone). */

@@ -18,6 +18,7 @@ import { createUsersAuthValidationPipe } from '../http/validation.pipe.js';
 import type { UserProtocol } from '../interfaces/user.interface.js';
 import type { UsersAuthModuleOptions } from '../interfaces/users-auth-module-options.interface.js';
 import { UserManager } from '../manager/user-manager.js';
+import { RateLimited } from '../rate-limit/rate-limited.decorator.js';
 import { ApiErrorCodes } from '../swagger/error-responses.js';
 import { AUTH_CONTEXT } from '../users-auth.constants.js';
 import { MODULE_OPTIONS_TOKEN } from '../users-auth.module-definition.js';
@@ -50,6 +51,7 @@ export function createAuthController(backendName: string, authPath: string): Typ
     }
 
     @Post('login')
+    @RateLimited('login')
     @UseGuards(AcceptsMediaTypes('form', 'json'))
     @ApiOperation({ operationId: `auth:${backendName}.login`, summary: `Log in (${backendName})` })
     @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
@@ -97,6 +99,7 @@ export function createAuthController(backendName: string, authPath: string): Typ
     }
 
     @Post('refresh')
+    @RateLimited('refresh')
     @UseGuards(AcceptsMediaTypes('form', 'json'))
     @ApiOperation({ operationId: `auth:${backendName}.refresh`, summary: `Rotate a refresh token (${backendName})` })
     @ApiConsumes('application/x-www-form-urlencoded', 'application/json')

@@ -10,6 +10,7 @@ import { createUsersAuthValidationPipe } from '../http/validation.pipe.js';
 import type { UserProtocol } from '../interfaces/user.interface.js';
 import type { UsersAuthSettings } from '../interfaces/users-auth-module-options.interface.js';
 import { UserManager, type UserCreateInput } from '../manager/user-manager.js';
+import { RateLimited } from '../rate-limit/rate-limited.decorator.js';
 import { ApiErrorCodes } from '../swagger/error-responses.js';
 
 /** `POST /<registerPath>/register` (fastapi-users' register router). */
@@ -25,6 +26,7 @@ export function createRegisterController({ routes, dto }: UsersAuthSettings): Ty
 
     @Post('register')
     @HttpCode(201)
+    @RateLimited('register')
     @UseGuards(AcceptsMediaTypes('json'))
     @ApiOperation({ operationId: 'register:register', summary: 'Register a user' })
     @ApiBody({ type: dto.create })

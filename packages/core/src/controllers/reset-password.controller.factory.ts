@@ -12,6 +12,7 @@ import type { UserProtocol } from '../interfaces/user.interface.js';
 import type { UsersAuthSettings } from '../interfaces/users-auth-module-options.interface.js';
 import { BackgroundTasks } from '../manager/background-tasks.js';
 import { UserManager } from '../manager/user-manager.js';
+import { RateLimited } from '../rate-limit/rate-limited.decorator.js';
 import { ApiErrorCodes } from '../swagger/error-responses.js';
 
 /** `POST /<resetPasswordPath>/forgot-password` and `/reset-password` (fastapi-users' reset router). */
@@ -29,6 +30,7 @@ export function createResetPasswordController({ routes }: UsersAuthSettings): Ty
 
     @Post('forgot-password')
     @HttpCode(202)
+    @RateLimited('forgotPassword')
     @ApiOperation({ operationId: 'reset:forgot_password', summary: 'Send a reset-password token' })
     @ApiBody({ type: EmailDto })
     @ApiAcceptedResponse({ description: 'Always, whether or not the email belongs to an account.' })
@@ -41,6 +43,7 @@ export function createResetPasswordController({ routes }: UsersAuthSettings): Ty
 
     @Post('reset-password')
     @HttpCode(200)
+    @RateLimited('resetPassword')
     @ApiOperation({ operationId: 'reset:reset_password', summary: 'Set a new password with a reset token' })
     @ApiBody({ type: ResetPasswordDto })
     @ApiOkResponse({ description: 'The password was changed; other sessions are ended.' })

@@ -13,6 +13,7 @@ import type { UserProtocol } from '../interfaces/user.interface.js';
 import type { UsersAuthSettings } from '../interfaces/users-auth-module-options.interface.js';
 import { BackgroundTasks } from '../manager/background-tasks.js';
 import { UserManager } from '../manager/user-manager.js';
+import { RateLimited } from '../rate-limit/rate-limited.decorator.js';
 import { ApiErrorCodes } from '../swagger/error-responses.js';
 
 /** `POST /<verifyPath>/request-verify-token` and `/verify` (fastapi-users' verify router). */
@@ -32,6 +33,7 @@ export function createVerifyController({ routes, dto }: UsersAuthSettings): Type
 
     @Post('request-verify-token')
     @HttpCode(202)
+    @RateLimited('requestVerifyToken')
     @ApiOperation({ operationId: 'verify:request-token', summary: 'Send a verification token' })
     @ApiBody({ type: EmailDto })
     @ApiAcceptedResponse({ description: 'Always, whether or not the email belongs to an account.' })
@@ -47,6 +49,7 @@ export function createVerifyController({ routes, dto }: UsersAuthSettings): Type
 
     @Post('verify')
     @HttpCode(200)
+    @RateLimited('verify')
     @ApiOperation({ operationId: 'verify:verify', summary: 'Verify an email with its token' })
     @ApiOkResponse({ type: dto.read })
     @ApiErrorCodes([ErrorCode.VERIFY_USER_BAD_TOKEN, ErrorCode.VERIFY_USER_ALREADY_VERIFIED])

@@ -1,4 +1,4 @@
-import { BadRequestException, ForbiddenException, HttpException, ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
+import { BadRequestException, ForbiddenException, HttpException, HttpStatus, ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
 import type { ErrorCode } from '../errors/error-code.enum.js';
 
 /** Error bodies are `{statusCode, detail}`, as fastapi-users clients expect. */
@@ -19,4 +19,11 @@ export const RETRY_AFTER_SECONDS = 5;
 
 export function serviceUnavailable(): HttpException {
   return new ServiceUnavailableException({ statusCode: 503, detail: 'Service Unavailable' });
+}
+
+/** The `detail` of a rate-limited request (429, with `Retry-After`). */
+export const TOO_MANY_REQUESTS = 'TOO_MANY_REQUESTS';
+
+export function tooManyRequests(): HttpException {
+  return new HttpException({ statusCode: HttpStatus.TOO_MANY_REQUESTS, detail: TOO_MANY_REQUESTS }, HttpStatus.TOO_MANY_REQUESTS);
 }

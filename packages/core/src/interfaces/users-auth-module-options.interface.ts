@@ -5,6 +5,7 @@ import type { UserCacheOptions } from '../db/cached-user.repository.js';
 import type { Argon2Parameters, PasswordHelper } from '../manager/password.helper.js';
 import type { UserManager } from '../manager/user-manager.js';
 import type { AuthenticatedOptions } from './authenticated-options.interface.js';
+import type { UsersAuthRateLimitOptions } from './rate-limit-options.interface.js';
 
 /**
  * Options that may come asynchronously (`forRootAsync`'s factory), e.g. secrets from `ConfigService`.
@@ -31,6 +32,13 @@ export interface UsersAuthModuleOptions {
    * @default undefined (off: the user is read from the store on every request)
    */
   userCache?: UserCacheOptions;
+  /**
+   * Rate limits (@nestjs/throttler) of login, register, forgot-password, request-verify-token, reset-password, verify
+   * and refresh, per client address and per target email: `false` turns them off, an object sets the storage
+   * (Redis for several instances) and the limits.
+   * @default true (DEFAULT_RATE_LIMITS, counters in memory)
+   */
+  rateLimit?: boolean | UsersAuthRateLimitOptions;
 }
 
 /**
