@@ -1,11 +1,10 @@
+import { canonicalEmailOrNull } from '../email/canonical-email.js';
+
 /**
- * The form of an email that rate-limit counters are keyed by. It must fold every spelling that reaches one account
- * into one key, or varying the spelling multiplies an attacker's allowance.
- *
- * TODO(emails lane): call core's canonical-email function here once it lands; lower case and trim until then.
+ * The form of an email that rate-limit counters are keyed by: the canonical form every lookup uses, so no spelling
+ * that reaches one account (case, fullwidth look-alikes, a Unicode domain) multiplies an attacker's allowance. An
+ * address no account can hold has no per-email counter; the per-address one still applies.
  */
 export function rateLimitEmailKey(email: unknown): string | undefined {
-  if (typeof email !== 'string') return undefined;
-  const key = email.trim().toLowerCase();
-  return key || undefined;
+  return typeof email === 'string' ? (canonicalEmailOrNull(email) ?? undefined) : undefined;
 }
