@@ -19,6 +19,7 @@ function token(fields: Partial<StoredToken> = {}): StoredToken {
   return {
     hash: hashToken(generateOpaqueToken()),
     userId: 'ada',
+    kind: 'refresh',
     expiresAt: new Date(Date.now() + 3600_000),
     family: 'fam',
     ...fields,
@@ -30,8 +31,8 @@ function everyMethod(store: RedisTokenStore): [string, () => Promise<unknown>][]
   const t = token();
   return [
     ['save', () => store.save(t)],
-    ['find', () => store.find(t.hash)],
-    ['spend', () => store.spend(t.hash)],
+    ['find', () => store.find(t.hash, 'access')],
+    ['spend', () => store.spend(t.hash, 'refresh')],
     ['delete', () => store.delete(t.hash)],
     ['deleteFamily', () => store.deleteFamily('fam')],
     ['deleteUser', () => store.deleteUser('ada')],
@@ -56,20 +57,20 @@ async function expectUnavailable(name: string, call: () => Promise<unknown>): Pr
 
 /** Works end to end: save, find, spend (twice), delete, deleteFamily, deleteUser, purgeExpired. */
 async function expectWorking(store: RedisTokenStore): Promise<void> {
-  const access = token({ family: null });
+  const access = token({ kind: 'access', family: null });
   const refresh = token();
   await store.save(access);
   await store.save(refresh);
-  expect((await store.find(access.hash))?.userId).toBe('ada');
-  expect((await store.spend(refresh.hash))?.alreadySpent).toBe(false);
-  expect((await store.spend(refresh.hash))?.alreadySpent).toBe(true);
+  expect((await store.find(access.hash, access.kind))?.userId).toBe('ada');
+  expect((await store.spend(refresh.hash, refresh.kind))?.alreadySpent).toBe(false);
+  expect((await store.spend(refresh.hash, refresh.kind))?.alreadySpent).toBe(true);
   await store.deleteFamily('fam');
-  expect(await store.spend(refresh.hash)).toBeNull();
+  expect(await store.spend(refresh.hash, refresh.kind)).toBeNull();
   await store.delete(access.hash);
-  expect(await store.find(access.hash)).toBeNull();
+  expect(await store.find(access.hash, access.kind)).toBeNull();
   await store.save(access);
   await store.deleteUser('ada');
-  expect(await store.find(access.hash)).toBeNull();
+  expect(await store.find(access.hash, access.kind)).toBeNull();
   expect(await store.purgeExpired()).toBe(0);
 }
 
@@ -78,7 +79,7 @@ async function waitForRecovery(store: RedisTokenStore, timeoutMs = 5000): Promis
   const started = Date.now();
   for (;;) {
     try {
-      await store.find(hashToken('probe'));
+      await store.find(hashToken('probe'), 'access');
       return Date.now() - started;
     } catch (error) {
       expect(error).toBeInstanceOf(StoreUnavailableError);
@@ -125,7 +126,7 @@ describe.skipIf(reason)('RedisTokenStore when Redis goes away (private redis-ser
     for (const [name, call] of everyMethod(store)) timings[name] = await expectUnavailable(name, call);
     // A burst of requests during the outage: all refused at once, none parked in an offline queue.
     const burstStarted = Date.now();
-    const burst = await Promise.allSettled(Array.from({ length: 200 }, () => store.find(token().hash)));
+    const burst = await Promise.allSettled(Array.from({ length: 200 }, () => store.find(token().hash, 'access')));
     expect(burst.every((r) => r.status === 'rejected' && r.reason instanceof StoreUnavailableError)).toBe(true);
     expect(Date.now() - burstStarted).toBeLessThan(FAIL_FAST_MS);
     expect((redis as unknown as { offlineQueue: { length: number } }).offlineQueue.length).toBe(0);

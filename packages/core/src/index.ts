@@ -30,13 +30,9 @@ export { JwtStrategy, type JwtStrategyOptions, type PublicJwk } from './strategy
 export type { JwtAlgorithm, JwtKeyOptions } from './strategy/jwt-keys.js';
 export { collectPublicJwks, createJwksController } from './controllers/jwks.controller.factory.js';
 export type { Strategy, UserLookup } from './strategy/strategy.interface.js';
-export type { StoredToken, TokenStore } from './strategy/token-store.interface.js';
-export {
-  generateOpaqueToken,
-  hashToken,
-  StoredTokenStrategy,
-  type StoredTokenStrategyOptions,
-} from './strategy/stored-token.strategy.js';
+export type { StoredToken, TokenKind, TokenStore } from './strategy/token-store.interface.js';
+export { StoredTokenStrategy, type StoredTokenStrategyOptions } from './strategy/stored-token.strategy.js';
+export { generateOpaqueToken, hashToken, tokenFingerprint } from './strategy/stored-token.util.js';
 
 export {
   UserManager,

@@ -35,6 +35,7 @@ function token(fields: Partial<StoredToken> = {}): StoredToken {
   return {
     hash: hashToken(generateOpaqueToken()),
     userId: 'ada',
+    kind: fields.family ? 'refresh' : 'access',
     expiresAt: new Date(Date.now() + 3600_000),
     family: null,
     ...fields,
@@ -107,15 +108,17 @@ describe.skipIf(!redisUrl)('RedisTokenStore', () => {
       }
       expect(JSON.parse((await redis.get(store.tokenKey(long.hash)))!)).toEqual({
         userId: 'ttl-user',
+        kind: 'refresh',
         expiresAt: long.expiresAt.toISOString(),
         family,
+        fingerprint: null,
       });
     });
 
     it('keeps the TTL of a spent token', async () => {
       const refresh = token({ userId: 'spender', family: 'fam-spent', expiresAt: new Date(Date.now() + 120_000) });
       await store.save(refresh);
-      expect((await store.spend(refresh.hash))?.alreadySpent).toBe(false);
+      expect((await store.spend(refresh.hash, 'refresh'))?.alreadySpent).toBe(false);
       const ttl = await redis.pttl(store.tokenKey(refresh.hash));
       expect(ttl).toBeGreaterThan(110_000);
       expect(ttl).toBeLessThanOrEqual(120_000);
@@ -127,7 +130,7 @@ describe.skipIf(!redisUrl)('RedisTokenStore', () => {
       for (const [i, raw] of raws.entries()) {
         await store.save(token({ hash: hashToken(raw), userId: 'hash-user', family: i % 2 ? family : null }));
       }
-      await store.spend(hashToken(raws[1]!));
+      await store.spend(hashToken(raws[1]!), 'refresh');
       const keys = await keysUnder(redis, prefix);
       const dump: string[] = [];
       for (const key of keys) {
@@ -190,10 +193,21 @@ describe.skipIf(!redisUrl)('RedisTokenStore', () => {
       expect(await redis.exists(store.tokenKey(expired.hash), store.userKey('late-user'))).toBe(0);
     });
 
+    it('finds a record written without a kind (before kinds existed) as neither kind, and leaves it', async () => {
+      const legacy = token({ userId: 'legacy-user', family: 'fam-legacy' });
+      const record = { userId: legacy.userId, expiresAt: legacy.expiresAt.toISOString(), family: legacy.family };
+      await redis.set(store.tokenKey(legacy.hash), JSON.stringify(record), 'PX', 60_000);
+      for (const kind of ['access', 'refresh'] as const) {
+        expect(await store.find(legacy.hash, kind)).toBeNull();
+        expect(await store.spend(legacy.hash, kind)).toBeNull();
+      }
+      expect(JSON.parse((await redis.get(store.tokenKey(legacy.hash)))!)).toEqual(record);
+    });
+
     it('never treats an index key as a token', async () => {
       await store.save(token({ userId: 'u' }));
-      expect(await store.find('user:u')).toBeNull();
-      expect(await store.spend('user:u')).toBeNull();
+      expect(await store.find('user:u', 'access')).toBeNull();
+      expect(await store.spend('user:u', 'refresh')).toBeNull();
       await store.delete('user:u');
       expect(await redis.exists(store.userKey('u'))).toBe(1);
       await expect(store.save(token({ hash: 'user:u' }))).rejects.toThrow(TypeError);
@@ -207,8 +221,8 @@ describe.skipIf(!redisUrl)('RedisTokenStore', () => {
       const t = token();
       for (const call of [
         () => down.save(t),
-        () => down.find(t.hash),
-        () => down.spend(t.hash),
+        () => down.find(t.hash, 'access'),
+        () => down.spend(t.hash, 'refresh'),
         () => down.delete(t.hash),
         () => down.deleteFamily('f'),
         () => down.deleteUser('u'),

@@ -1,4 +1,5 @@
-import { UsersAuthConfigurationError, type StoredToken, type TokenStore } from '@nest-users/core';
+import { createHash } from 'node:crypto';
+import { UsersAuthConfigurationError, type StoredToken, type TokenKind, type TokenStore } from '@nest-users/core';
 import type { Redis } from 'ioredis';
 import { toRedisStoreError } from './redis-client.js';
 import { Script } from './redis-script.js';
@@ -15,9 +16,12 @@ export interface RedisTokenStoreOptions {
 /** What a token key holds (JSON). Never the token itself: the key is its SHA-256. */
 interface TokenRecord {
   userId: string;
+  /** Absent in records written before kinds existed: such a record is neither kind. */
+  kind?: TokenKind;
   /** ISO 8601. */
   expiresAt: string;
   family: string | null;
+  fingerprint?: string | null;
   /** Set by `spend`: the token is kept (so reuse is detected) until it expires, but no longer found. */
   spent?: boolean;
 }
@@ -47,14 +51,15 @@ return 1
 `);
 
 /**
- * KEYS: token key. Returns nil (unknown or expired), or {record JSON as it was, 1 if it was already spent}. The first
- * call marks the record spent, keeping its TTL; the script runs atomically, so of any number of concurrent calls
- * exactly one sees 0.
+ * KEYS: token key. ARGV: kind. Returns nil (unknown, expired or of another kind, left untouched), or {record JSON as
+ * it was, 1 if it was already spent}. The first call marks the record spent, keeping its TTL; the script runs
+ * atomically, so of any number of concurrent calls exactly one sees 0.
  */
 const SPEND = new Script(`
 local raw = redis.call('GET', KEYS[1])
 if not raw then return false end
 local record = cjson.decode(raw)
+if record.kind ~= ARGV[1] then return false end
 if record.spent then return {raw, 1} end
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl == -2 then return false end
@@ -119,7 +124,7 @@ function globEscape(text: string): string {
 
 /**
  * `TokenStore` on Redis (ioredis): each token is a key `${keyPrefix}${sha256(token)}` holding JSON
- * `{userId, expiresAt, family}` with a TTL (`PX`) ending at `expiresAt`, so Redis itself forgets expired tokens.
+ * `{userId, kind, expiresAt, family, fingerprint}` with a TTL (`PX`) ending at `expiresAt`, so Redis itself forgets expired tokens.
  * Two kinds of sets index the hashes: `${keyPrefix}user:${userId}` ("log out everywhere", password change) and
  * `${keyPrefix}family:${family}` (refresh-token reuse detection); each index's TTL is extended to its longest-lived
  * member. `spend` is a Lua script, hence atomic.
@@ -173,13 +178,19 @@ export class RedisTokenStore implements TokenStore {
     // Already expired: there is nothing to keep (and PX refuses a TTL that is not positive).
     if (!(ttl > 0)) return;
     const family = token.family ?? null;
-    const record: TokenRecord = { userId: token.userId, expiresAt: token.expiresAt.toISOString(), family };
+    const record: TokenRecord = {
+      userId: token.userId,
+      kind: token.kind,
+      expiresAt: token.expiresAt.toISOString(),
+      family,
+      fingerprint: token.fingerprint ?? null,
+    };
     const keys = [this.tokenKey(token.hash), this.userKey(token.userId)];
     if (family !== null) keys.push(this.familyKey(family));
     await this.run(SAVE, keys, [JSON.stringify(record), Math.ceil(ttl), token.hash, this.keyPrefix, PRUNE_SAMPLE]);
   }
 
-  async find(hash: string): Promise<StoredToken | null> {
+  async find(hash: string, kind: TokenKind): Promise<StoredToken | null> {
     if (!isTokenHash(hash)) return null;
     let raw: string | null;
     try {
@@ -189,13 +200,13 @@ export class RedisTokenStore implements TokenStore {
     }
     if (raw === null) return null;
     const record = JSON.parse(raw) as TokenRecord;
-    if (record.spent) return null;
+    if (record.spent || record.kind !== kind) return null;
     return toStoredToken(hash, record);
   }
 
-  async spend(hash: string): Promise<{ token: StoredToken; alreadySpent: boolean } | null> {
+  async spend(hash: string, kind: TokenKind): Promise<{ token: StoredToken; alreadySpent: boolean } | null> {
     if (!isTokenHash(hash)) return null;
-    const reply = (await this.run(SPEND, [this.tokenKey(hash)], [])) as [string, number] | null;
+    const reply = (await this.run(SPEND, [this.tokenKey(hash)], [kind])) as [string, number] | null;
     if (reply === null) return null;
     const token = toStoredToken(hash, JSON.parse(reply[0]) as TokenRecord);
     if (token === null) return null;
@@ -257,6 +268,6 @@ function isTokenHash(hash: string): boolean {
 /** The stored token, or null once `expiresAt` has passed (the TTL may lag by a few milliseconds). */
 function toStoredToken(hash: string, record: TokenRecord): StoredToken | null {
   const expiresAt = new Date(record.expiresAt);
-  if (!(expiresAt.getTime() > Date.now())) return null;
-  return { hash, userId: record.userId, expiresAt, family: record.family ?? null };
+  if (!record.kind || !(expiresAt.getTime() > Date.now())) return null;
+  return { hash, userId: record.userId, kind: record.kind, expiresAt, family: record.family ?? null, fingerprint: record.fingerprint ?? null };
 }

@@ -1,4 +1,4 @@
-import type { StoredToken, TokenStore } from '@nest-users/core';
+import type { StoredToken, TokenKind, TokenStore } from '@nest-users/core';
 
 interface Entry {
   token: StoredToken;
@@ -16,14 +16,14 @@ export class InMemoryTokenStore implements TokenStore {
     this.entries.set(token.hash, { token: copy(token), spent: false });
   }
 
-  async find(hash: string): Promise<StoredToken | null> {
-    const entry = this.live(hash);
+  async find(hash: string, kind: TokenKind): Promise<StoredToken | null> {
+    const entry = this.live(hash, kind);
     return entry && !entry.spent ? copy(entry.token) : null;
   }
 
   // No await between the check and the write, so of concurrent calls exactly one sees `spent: false`.
-  async spend(hash: string): Promise<{ token: StoredToken; alreadySpent: boolean } | null> {
-    const entry = this.live(hash);
+  async spend(hash: string, kind: TokenKind): Promise<{ token: StoredToken; alreadySpent: boolean } | null> {
+    const entry = this.live(hash, kind);
     if (!entry) return null;
     const alreadySpent = entry.spent;
     entry.spent = true;
@@ -60,9 +60,9 @@ export class InMemoryTokenStore implements TokenStore {
     this.entries.clear();
   }
 
-  private live(hash: string): Entry | undefined {
+  private live(hash: string, kind: TokenKind): Entry | undefined {
     const entry = this.entries.get(hash);
-    return entry && !isExpired(entry.token) ? entry : undefined;
+    return entry && entry.token.kind === kind && !isExpired(entry.token) ? entry : undefined;
   }
 }
 
@@ -72,5 +72,12 @@ function isExpired(token: StoredToken): boolean {
 
 // Copies in and out, so a caller changing a token it got back changes nothing stored.
 function copy(token: StoredToken): StoredToken {
-  return { hash: token.hash, userId: token.userId, expiresAt: new Date(token.expiresAt), family: token.family ?? null };
+  return {
+    hash: token.hash,
+    userId: token.userId,
+    kind: token.kind,
+    expiresAt: new Date(token.expiresAt),
+    family: token.family ?? null,
+    fingerprint: token.fingerprint ?? null,
+  };
 }

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { generateOpaqueToken, hashToken, type StoredToken, type TokenStore } from '@nest-users/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
@@ -40,22 +40,40 @@ export function describeTokenStoreContract(name: string, setup: () => Promise<To
       fixture = undefined;
     });
 
-    it('finds a saved token with all its fields, dates to the second', async () => {
-      const plain = token({ userId: '42' });
+    it('finds a saved token with all its fields (kind, family, fingerprint), dates to the second', async () => {
+      const plain = token({ userId: '42', fingerprint: null });
       const inFamily = token({ userId: randomUUID(), family: randomUUID() });
       await store().save(plain);
       await store().save(inFamily);
-      expectSameToken(await store().find(plain.hash), plain);
-      expectSameToken(await store().find(inFamily.hash), inFamily);
+      expectSameToken(await store().find(plain.hash, plain.kind), plain);
+      expectSameToken(await store().find(inFamily.hash, inFamily.kind), inFamily);
+    });
+
+    it('finds and spends a token only as its own kind, and leaves it untouched when asked for the other', async () => {
+      const access = token({ kind: 'access', family: randomUUID() });
+      const refresh = token({ kind: 'refresh', family: access.family });
+      await store().save(access);
+      await store().save(refresh);
+      // A refresh token is no bearer token; an access token cannot be rotated (nor reported as reused).
+      expect(await store().find(refresh.hash, 'access')).toBeNull();
+      for (let i = 0; i < 2; i++) expect(await store().spend(access.hash, 'refresh')).toBeNull();
+      expect(await store().find(access.hash, 'refresh')).toBeNull();
+      expect(await store().spend(refresh.hash, 'access')).toBeNull();
+      expectSameToken(await store().find(access.hash, 'access'), access);
+      const spent = await store().spend(refresh.hash, 'refresh');
+      expect(spent?.alreadySpent, 'the refresh token must not have been spent as an access token').toBe(false);
+      expectSameToken(spent!.token, refresh);
+      // Spent, it is still no access token.
+      expect(await store().find(refresh.hash, 'access')).toBeNull();
     });
 
     it('answers null for an unknown hash, and for the raw token of a stored hash', async () => {
       const raw = generateOpaqueToken();
       await store().save(token({ hash: hashToken(raw) }));
-      expect(await store().find(hashToken(generateOpaqueToken()))).toBeNull();
-      expect(await store().spend(hashToken(generateOpaqueToken()))).toBeNull();
+      expect(await store().find(hashToken(generateOpaqueToken()), 'access')).toBeNull();
+      expect(await store().spend(hashToken(generateOpaqueToken()), 'refresh')).toBeNull();
       // The store looks hashes up as given: hashing again (or not at all) would break every strategy.
-      expect(await store().find(raw)).toBeNull();
+      expect(await store().find(raw, 'access')).toBeNull();
     });
 
     it('finds an expired token neither by find nor by spend', async () => {
@@ -63,13 +81,13 @@ export function describeTokenStoreContract(name: string, setup: () => Promise<To
       const short = token({ expiresAt: new Date(Date.now() + 1000) });
       await store().save(long);
       await store().save(short);
-      expect(await store().find(long.hash)).toBeNull();
-      expect(await store().spend(long.hash)).toBeNull();
-      expect(await store().find(short.hash), 'a live token must be found').not.toBeNull();
+      expect(await store().find(long.hash, long.kind)).toBeNull();
+      expect(await store().spend(long.hash, long.kind)).toBeNull();
+      expect(await store().find(short.hash, short.kind), 'a live token must be found').not.toBeNull();
       // Expiry is checked when the token is read, not only when it was written.
       await sleep(short.expiresAt.getTime() - Date.now() + 250);
-      expect(await store().find(short.hash)).toBeNull();
-      expect(await store().spend(short.hash)).toBeNull();
+      expect(await store().find(short.hash, short.kind)).toBeNull();
+      expect(await store().spend(short.hash, short.kind)).toBeNull();
     });
 
     it('deletes one token and leaves the others; deleting an unknown hash is a no-op', async () => {
@@ -78,24 +96,24 @@ export function describeTokenStoreContract(name: string, setup: () => Promise<To
       await store().save(b);
       await store().delete(a.hash);
       await store().delete(hashToken(generateOpaqueToken()));
-      expect(await store().find(a.hash)).toBeNull();
-      expect(await store().spend(a.hash)).toBeNull();
-      expectSameToken(await store().find(b.hash), b);
+      expect(await store().find(a.hash, a.kind)).toBeNull();
+      expect(await store().spend(a.hash, a.kind)).toBeNull();
+      expectSameToken(await store().find(b.hash, b.kind), b);
     });
 
     it("deleteUser ends every token of that user, spent ones included, and no one else's", async () => {
       const ada = [token({ userId: 'ada' }), token({ userId: 'ada', family: 'f1' }), token({ userId: 'ada' })];
       const grace = [token({ userId: 'grace' }), token({ userId: 'grace', family: 'f2' })];
       for (const t of [...ada, ...grace]) await store().save(t);
-      await store().spend(ada[2]!.hash);
+      await store().spend(ada[2]!.hash, ada[2]!.kind);
       await store().deleteUser('ada');
       await store().deleteUser('nobody');
       for (const t of ada) {
-        expect(await store().find(t.hash)).toBeNull();
+        expect(await store().find(t.hash, t.kind)).toBeNull();
         // A deleted refresh token must not even be reported as reused.
-        expect(await store().spend(t.hash)).toBeNull();
+        expect(await store().spend(t.hash, t.kind)).toBeNull();
       }
-      for (const t of grace) expectSameToken(await store().find(t.hash), t);
+      for (const t of grace) expectSameToken(await store().find(t.hash, t.kind), t);
       if (fixture!.dump) expect(await fixture!.dump()).toHaveLength(grace.length);
     });
 
@@ -104,14 +122,14 @@ export function describeTokenStoreContract(name: string, setup: () => Promise<To
       const members = [token({ userId: 'ada', family }), token({ userId: 'ada', family })];
       const others = [token({ userId: 'ada', family: randomUUID() }), token({ userId: 'ada' })];
       for (const t of [...members, ...others]) await store().save(t);
-      expect((await store().spend(members[0]!.hash))?.alreadySpent).toBe(false);
+      expect((await store().spend(members[0]!.hash, members[0]!.kind))?.alreadySpent).toBe(false);
       await store().deleteFamily(family);
       await store().deleteFamily(randomUUID());
       for (const t of members) {
-        expect(await store().find(t.hash)).toBeNull();
-        expect(await store().spend(t.hash)).toBeNull();
+        expect(await store().find(t.hash, t.kind)).toBeNull();
+        expect(await store().spend(t.hash, t.kind)).toBeNull();
       }
-      for (const t of others) expectSameToken(await store().find(t.hash), t);
+      for (const t of others) expectSameToken(await store().find(t.hash, t.kind), t);
       if (fixture!.dump) expect(await fixture!.dump()).toHaveLength(others.length);
     });
 
@@ -120,23 +138,23 @@ export function describeTokenStoreContract(name: string, setup: () => Promise<To
       const bystander = token({ userId: 'ada', family: refresh.family });
       await store().save(refresh);
       await store().save(bystander);
-      const first = await store().spend(refresh.hash);
+      const first = await store().spend(refresh.hash, refresh.kind);
       expect(first?.alreadySpent).toBe(false);
       expectSameToken(first!.token, refresh);
-      expect(await store().find(refresh.hash)).toBeNull();
+      expect(await store().find(refresh.hash, refresh.kind)).toBeNull();
       for (let i = 0; i < 2; i++) {
-        const again = await store().spend(refresh.hash);
+        const again = await store().spend(refresh.hash, refresh.kind);
         expect(again?.alreadySpent).toBe(true);
         expectSameToken(again!.token, refresh);
       }
       // Spending one token leaves its family alone until the caller decides otherwise.
-      expectSameToken(await store().find(bystander.hash), bystander);
+      expectSameToken(await store().find(bystander.hash, bystander.kind), bystander);
     });
 
     it(`lets exactly one of ${RACE_SIZE} concurrent spends of one token win`, async () => {
       const refresh = token({ userId: 'ada', family: randomUUID() });
       await store().save(refresh);
-      const results = await Promise.all(Array.from({ length: RACE_SIZE }, () => store().spend(refresh.hash)));
+      const results = await Promise.all(Array.from({ length: RACE_SIZE }, () => store().spend(refresh.hash, refresh.kind)));
       expect(results.filter((r) => r?.alreadySpent === false)).toHaveLength(1);
       expect(results.filter((r) => r?.alreadySpent === true)).toHaveLength(RACE_SIZE - 1);
       for (const r of results) expectSameToken(r!.token, refresh);
@@ -151,17 +169,17 @@ export function describeTokenStoreContract(name: string, setup: () => Promise<To
       const live = token();
       const spentLive = token({ family: randomUUID() });
       for (const t of [...expired, spentSoon, live, spentLive]) await store().save(t);
-      await store().spend(spentSoon.hash);
-      await store().spend(spentLive.hash);
+      await store().spend(spentSoon.hash, spentSoon.kind);
+      await store().spend(spentLive.hash, spentLive.kind);
       await sleep(spentSoon.expiresAt.getTime() - Date.now() + 250);
 
       const purged = await store().purgeExpired();
       if (fixture!.expiresByTtl) expect([0, 3]).toContain(purged);
       else expect(purged).toBe(3);
-      for (const t of [...expired, spentSoon]) expect(await store().find(t.hash)).toBeNull();
-      expectSameToken(await store().find(live.hash), live);
+      for (const t of [...expired, spentSoon]) expect(await store().find(t.hash, t.kind)).toBeNull();
+      expectSameToken(await store().find(live.hash, live.kind), live);
       // A spent token is kept until it expires: that is what detects its reuse.
-      expect((await store().spend(spentLive.hash))?.alreadySpent).toBe(true);
+      expect((await store().spend(spentLive.hash, spentLive.kind))?.alreadySpent).toBe(true);
       if (fixture!.dump) expect(await fixture!.dump()).toHaveLength(2);
       expect(await store().purgeExpired()).toBe(0);
     });
@@ -170,7 +188,7 @@ export function describeTokenStoreContract(name: string, setup: () => Promise<To
       const raw = generateOpaqueToken();
       const saved = token({ hash: hashToken(raw), userId: 'ada', family: randomUUID() });
       await store().save(saved);
-      expect((await store().find(saved.hash))?.hash).toBe(saved.hash);
+      expect((await store().find(saved.hash, saved.kind))?.hash).toBe(saved.hash);
       if (!fixture!.dump) ctx.skip('the fixture cannot read the backend (no dump)');
       const stored = JSON.stringify(await fixture!.dump!());
       expect(stored).toContain(saved.hash);
@@ -179,12 +197,15 @@ export function describeTokenStoreContract(name: string, setup: () => Promise<To
   });
 }
 
+/** A token to save: a refresh token when it has a family, else an access token, unless `kind` says otherwise. */
 function token(fields: Partial<StoredToken> = {}): StoredToken {
   return {
     hash: hashToken(generateOpaqueToken()),
     userId: randomUUID(),
+    kind: fields.family ? 'refresh' : 'access',
     expiresAt: new Date(Date.now() + HOUR_MS),
     family: null,
+    fingerprint: randomBytes(16).toString('base64url'),
     ...fields,
   };
 }
@@ -193,8 +214,10 @@ function expectSameToken(actual: StoredToken | null | undefined, expected: Store
   expect(actual, `token ${expected.hash} not found`).toBeTruthy();
   expect(actual!.hash).toBe(expected.hash);
   expect(actual!.userId).toBe(expected.userId);
-  // An absent family may come back as undefined or null.
+  expect(actual!.kind).toBe(expected.kind);
+  // An absent family or fingerprint may come back as undefined or null.
   expect(actual!.family ?? null).toBe(expected.family ?? null);
+  expect(actual!.fingerprint ?? null).toBe(expected.fingerprint ?? null);
   expect(actual!.expiresAt).toBeInstanceOf(Date);
   expect(Math.abs(actual!.expiresAt.getTime() - expected.expiresAt.getTime())).toBeLessThan(1000);
 }

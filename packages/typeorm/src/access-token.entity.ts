@@ -1,8 +1,13 @@
+import type { TokenKind } from '@nest-users/core';
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /**
  * One stateful token of `DatabaseStrategy` (and of refresh-token families): add it to your TypeORM `entities`.
  * `hash` is the base64url SHA-256 of the token (43 characters); the token itself is never stored.
+ *
+ * `kind` and `fingerprint` are nullable so that adding them to an existing table needs no default: a row written
+ * before them has no kind and no fingerprint, and such a row is accepted as neither an access nor a refresh token
+ * (its holder logs in again), never as both.
  *
  * Dates use TypeORM's portable `Date` mapping: `datetime` (UTC text) on SQLite, `timestamp without time zone` on
  * PostgreSQL, which node-pg writes and reads in the process time zone, so instances sharing one database must run in
@@ -18,9 +23,18 @@ export class AccessTokenEntity {
   @Column({ type: 'varchar', length: 64 })
   userId!: string;
 
+  /** `access` or `refresh`: a token is only ever looked up as its own kind. */
+  @Column({ type: 'varchar', length: 16, nullable: true })
+  kind!: TokenKind | null;
+
+  /** The session (refresh family): refresh tokens, and access tokens of a backend with refresh tokens. */
   @Index()
   @Column({ type: 'varchar', length: 64, nullable: true })
   family!: string | null;
+
+  /** Binds the token to the password hash it was minted from (see `tokenFingerprint`); never the hash itself. */
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  fingerprint!: string | null;
 
   // Indexed for purgeExpired, which deletes by expiry.
   @Index()

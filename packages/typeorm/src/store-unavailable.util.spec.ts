@@ -149,9 +149,9 @@ function urlVia(port: number): string {
 function everyCall(tokens: TypeOrmTokenStore, users: TypeOrmUserRepository<OutageUser>, user: OutageUser) {
   const hash = hashToken(generateOpaqueToken());
   return {
-    'tokens.save': () => tokens.save({ hash, userId: user.id, expiresAt: new Date(Date.now() + 60_000) }),
-    'tokens.find': () => tokens.find(hash),
-    'tokens.spend': () => tokens.spend(hash),
+    'tokens.save': () => tokens.save({ hash, userId: user.id, kind: 'access', expiresAt: new Date(Date.now() + 60_000) }),
+    'tokens.find': () => tokens.find(hash, 'access'),
+    'tokens.spend': () => tokens.spend(hash, 'refresh'),
     'tokens.delete': () => tokens.delete(hash),
     'tokens.deleteFamily': () => tokens.deleteFamily('family'),
     'tokens.deleteUser': () => tokens.deleteUser(user.id),

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { generateOpaqueToken, hashToken } from '@nest-users/core';
 import { describeTokenStoreContract, type TokenStoreContractFixture } from '@nest-users/testing';
 import { DataSource } from 'typeorm';
 import { describe, expect, it } from 'vitest';
@@ -66,6 +67,29 @@ async function fixture(open: () => Promise<Database>): Promise<TokenStoreContrac
 
 describeTokenStoreContract('TypeORM on SQLite (better-sqlite3, temp file)', () => fixture(sqlite));
 
+describe.each([
+  ['SQLite', sqlite],
+  ['PostgreSQL', postgres],
+] as const)('TypeORM on %s: rows written before token kinds existed', (name, open) => {
+  it.skipIf(name === 'PostgreSQL' && !postgresUrl)('are found and spent as neither kind, and left as they are', async () => {
+    const db = await open();
+    try {
+      const repository = db.dataSource.getRepository(AccessTokenEntity);
+      const hash = hashToken(generateOpaqueToken());
+      // What an upgraded table holds: the new columns added, NULL in every old row.
+      await repository.insert({ hash, userId: 'ada', family: 'f', expiresAt: new Date(Date.now() + 60_000) });
+      const store = new TypeOrmTokenStore(repository);
+      for (const kind of ['access', 'refresh'] as const) {
+        expect(await store.find(hash, kind)).toBeNull();
+        expect(await store.spend(hash, kind)).toBeNull();
+      }
+      expect(await repository.findOneBy({ hash })).toMatchObject({ kind: null, fingerprint: null, spentAt: null });
+    } finally {
+      await db.cleanup();
+    }
+  });
+});
+
 if (!postgresUrl) {
   console.warn(
     'Skipping the TypeORM token store on PostgreSQL: set TEST_POSTGRES_URL (e.g. postgres://postgres@127.0.0.1:5432/test).',
@@ -87,7 +111,9 @@ describe.skipIf(!postgresUrl)('PostgreSQL', () => {
         { column_name: 'createdAt', data_type: 'timestamp without time zone', length: null, is_nullable: 'NO' },
         { column_name: 'expiresAt', data_type: 'timestamp without time zone', length: null, is_nullable: 'NO' },
         { column_name: 'family', data_type: 'character varying', length: 64, is_nullable: 'YES' },
+        { column_name: 'fingerprint', data_type: 'character varying', length: 64, is_nullable: 'YES' },
         { column_name: 'hash', data_type: 'character varying', length: 64, is_nullable: 'NO' },
+        { column_name: 'kind', data_type: 'character varying', length: 16, is_nullable: 'YES' },
         { column_name: 'spentAt', data_type: 'timestamp without time zone', length: null, is_nullable: 'YES' },
         { column_name: 'userId', data_type: 'character varying', length: 64, is_nullable: 'NO' },
       ]);

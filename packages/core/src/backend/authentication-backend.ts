@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { UsersAuthConfigurationError } from '../errors/configuration.errors.js';
 import { StrategyDestroyNotSupportedError, TransportLogoutNotSupportedError } from '../errors/not-supported.errors.js';
-import { isMissingUser } from '../errors/user.errors.js';
 import type { UserProtocol } from '../interfaces/user.interface.js';
-import { generateOpaqueToken, hashToken } from '../strategy/stored-token.strategy.js';
+import { hashToken, isOpaqueToken, issueStoredToken, userOfStoredToken } from '../strategy/stored-token.util.js';
 import type { Strategy, UserLookup } from '../strategy/strategy.interface.js';
 import type { TokenStore } from '../strategy/token-store.interface.js';
 import type { IssuedRefreshToken, Transport, TransportResponse } from '../transport/transport.interface.js';
@@ -61,37 +60,48 @@ export class AuthenticationBackend<U extends UserProtocol<ID> = UserProtocol<any
     }
   }
 
-  /** A new access token (and, with refresh on, a new refresh-token family), as the transport answers it. */
+  /**
+   * A new access token (and, with refresh on, a new session: a refresh-token family whose id the access token
+   * records, so logging out with it ends the family), as the transport answers it.
+   */
   async login(user: U): Promise<TransportResponse> {
-    const refresh = this.refresh ? await this.issueRefreshToken(user, randomUUID()) : undefined;
-    return this.transport.loginResponse(await this.strategy.writeToken(user), refresh);
+    if (!this.refresh) return this.transport.loginResponse(await this.strategy.writeToken(user));
+    const session = randomUUID();
+    const refresh = await this.issueRefreshToken(user, session);
+    return this.transport.loginResponse(await this.strategy.writeToken(user, session), refresh);
   }
 
   /**
    * Rotates a refresh token: the presented one is spent and a new pair is answered. Presenting a token that was
-   * already spent means it leaked (or was replayed): the whole family is revoked and `null` is returned.
+   * already spent means it leaked (or was replayed): the whole family is revoked and `null` is returned. A token
+   * minted from a password the user no longer has is refused.
    */
   async refreshLogin(refreshToken: string, users: UserLookup<U, ID>): Promise<TransportResponse | null> {
-    if (!this.refresh || !/^[\w-]{43}$/.test(refreshToken)) return null;
-    const spent = await this.refresh.store.spend(hashToken(refreshToken));
-    if (!spent) return null;
+    if (!this.refresh || !isOpaqueToken(refreshToken)) return null;
+    const spent = await this.refresh.store.spend(hashToken(refreshToken), 'refresh');
+    // Another kind (from a store that ignored the kind) is no refresh token, and so no reuse either.
+    if (!spent || spent.token.kind !== 'refresh') return null;
     const { token, alreadySpent } = spent;
     if (alreadySpent) {
       if (token.family) await this.refresh.store.deleteFamily(token.family);
       return null;
     }
-    const user = await this.findUser(token.userId, users);
+    const user = await userOfStoredToken(refreshToken, token, 'refresh', users);
     if (!user?.isActive) return null;
-    const next = await this.issueRefreshToken(user, token.family ?? randomUUID());
-    return this.transport.loginResponse(await this.strategy.writeToken(user), next);
+    const session = token.family ?? randomUUID();
+    const next = await this.issueRefreshToken(user, session);
+    return this.transport.loginResponse(await this.strategy.writeToken(user, session), next);
   }
 
+  /** Ends the token, and the refresh tokens of its session when the strategy knows which session it belongs to. */
   async logout(token: string, user: U): Promise<TransportResponse> {
+    const session = this.refresh && (await this.strategy.sessionOf?.(token));
     try {
       await this.strategy.destroyToken(token, user);
     } catch (error) {
       if (!(error instanceof StrategyDestroyNotSupportedError)) throw error;
     }
+    if (session) await this.refresh!.store.deleteFamily(session);
     try {
       return this.transport.logoutResponse();
     } catch (error) {
@@ -107,18 +117,7 @@ export class AuthenticationBackend<U extends UserProtocol<ID> = UserProtocol<any
   }
 
   private async issueRefreshToken(user: U, family: string): Promise<IssuedRefreshToken> {
-    const token = generateOpaqueToken();
     const { lifetimeSeconds, store } = this.refresh!;
-    await store.save({ hash: hashToken(token), userId: String(user.id), family, expiresAt: new Date(Date.now() + lifetimeSeconds * 1000) });
-    return { token, lifetimeSeconds };
-  }
-
-  private async findUser(userId: string, users: UserLookup<U, ID>): Promise<U | null> {
-    try {
-      return await users.get(users.parseId(userId));
-    } catch (error) {
-      if (isMissingUser(error)) return null;
-      throw error;
-    }
+    return { token: await issueStoredToken(store, user, { kind: 'refresh', lifetimeSeconds, family }), lifetimeSeconds };
   }
 }

@@ -198,10 +198,12 @@ export class JwtStrategy<U extends UserProtocol<ID>, ID = U['id']> implements St
     return this.derivationMaterial && deriveHmacKey(this.derivationMaterial, purpose);
   }
 
-  async writeToken(user: U): Promise<string> {
+  /** `session` (a backend with refresh tokens: the family id) is written as the `sid` claim, for `sessionOf`. */
+  async writeToken(user: U, session?: string): Promise<string> {
     const signing = this.signingKey();
     const claims: Record<string, string> = { sub: String(user.id), aud: this.audience[0]! };
     if (this.revokeOnPasswordChange) claims.pfp = passwordFingerprint(this.fingerprintKeyFor(signing)!, user.hashedPassword);
+    if (session !== undefined) claims.sid = session;
     if (this.algorithm === 'EdDSA' || HMAC_HASHES[this.algorithm]) return this.signDirect(claims, signing);
     return jsonwebtoken.sign(claims, signing.signingKey!, {
       algorithm: this.algorithm as Algorithm,
@@ -217,6 +219,12 @@ export class JwtStrategy<U extends UserProtocol<ID>, ID = U['id']> implements St
 
   async destroyToken(): Promise<void> {
     throw new StrategyDestroyNotSupportedError();
+  }
+
+  /** The `sid` of a token that passes every check: the session whose refresh tokens logout ends. */
+  async sessionOf(token: string): Promise<string | null> {
+    const sid = this.verify(token)?.sid;
+    return typeof sid === 'string' ? sid : null;
   }
 
   /** The verified payload, or `null` for any token that is not ours, not valid now, or not understood. */

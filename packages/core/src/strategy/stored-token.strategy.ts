@@ -1,19 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { UsersAuthConfigurationError } from '../errors/configuration.errors.js';
-import { isMissingUser } from '../errors/user.errors.js';
 import type { UserProtocol } from '../interfaces/user.interface.js';
 import type { Strategy, UserLookup } from './strategy.interface.js';
+import { hashToken, isOpaqueToken, issueStoredToken, userOfStoredToken } from './stored-token.util.js';
 import type { TokenStore } from './token-store.interface.js';
-
-/** 256 bits from the CSPRNG, base64url (43 characters). */
-export function generateOpaqueToken(): string {
-  return randomBytes(32).toString('base64url');
-}
-
-/** What a token store keeps instead of the token. */
-export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
-}
 
 /** @publicApi */
 export interface StoredTokenStrategyOptions {
@@ -23,7 +12,9 @@ export interface StoredTokenStrategyOptions {
 
 /**
  * Opaque random tokens whose SHA-256 lives in a `TokenStore` (a database table, Redis): they die at logout, at once,
- * on every instance, and all of a user's die together. `@nest-users/typeorm`'s `DatabaseStrategy` and
+ * on every instance, and all of a user's die together. Each is stored as an `access` token (never accepted where a
+ * refresh token is expected, and the other way round) and bound to the user's password: a password change ends it
+ * even when it was minted while the change was under way. `@nest-users/typeorm`'s `DatabaseStrategy` and
  * `@nest-users/redis`'s `RedisStrategy` are this strategy over their stores.
  * @publicApi
  */
@@ -40,24 +31,19 @@ export class StoredTokenStrategy<U extends UserProtocol<ID>, ID = U['id']> imple
     this.lifetimeSeconds = options.lifetimeSeconds;
   }
 
-  async writeToken(user: U): Promise<string> {
-    const token = generateOpaqueToken();
-    const expiresAt = new Date(Date.now() + this.lifetimeSeconds * 1000);
-    await this.store.save({ hash: hashToken(token), userId: String(user.id), expiresAt });
-    return token;
+  async writeToken(user: U, session?: string): Promise<string> {
+    return issueStoredToken(this.store, user, { kind: 'access', lifetimeSeconds: this.lifetimeSeconds, family: session });
   }
 
   async readToken(token: string, users: UserLookup<U, ID>): Promise<U | null> {
-    // Anything but our 43-character tokens is refused before touching the store.
-    if (!/^[\w-]{43}$/.test(token)) return null;
-    const stored = await this.store.find(hashToken(token));
-    if (!stored) return null;
-    try {
-      return await users.get(users.parseId(stored.userId));
-    } catch (error) {
-      if (isMissingUser(error)) return null;
-      throw error;
-    }
+    if (!isOpaqueToken(token)) return null;
+    const stored = await this.store.find(hashToken(token), 'access');
+    return stored && userOfStoredToken(token, stored, 'access', users);
+  }
+
+  async sessionOf(token: string): Promise<string | null> {
+    if (!isOpaqueToken(token)) return null;
+    return (await this.store.find(hashToken(token), 'access'))?.family ?? null;
   }
 
   async destroyToken(token: string): Promise<void> {

@@ -15,7 +15,16 @@ export interface UserLookup<U extends UserProtocol<ID>, ID = U['id']> {
  */
 export interface Strategy<U extends UserProtocol<ID> = UserProtocol<any>, ID = U['id']> {
   readToken(token: string, users: UserLookup<U, ID>): Promise<U | null>;
-  writeToken(user: U): Promise<string>;
+  /**
+   * @param session the session id (refresh-token family) of a backend with refresh tokens, for `sessionOf` to give
+   * back at logout; absent otherwise.
+   */
+  writeToken(user: U, session?: string): Promise<string>;
+  /**
+   * The session a token of this strategy was written for (the `session` given to `writeToken`), or `null`: logout
+   * ends that session's refresh tokens. Absent: logout cannot end them.
+   */
+  sessionOf?(token: string): Promise<string | null>;
   /** @throws StrategyDestroyNotSupportedError when tokens cannot be revoked (stateless JWTs). */
   destroyToken(token: string, user: U): Promise<void>;
   /**
