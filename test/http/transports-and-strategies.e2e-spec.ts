@@ -75,7 +75,7 @@ describe.each(variants)('cookie transport, stored tokens, refresh rotation (%s, 
     it('refuses a request carrying the auth cookie twice, whichever comes first', async () => {
       const victim = cookieValue(await cookieLogin('cora@example.com'), ACCESS)!;
       const attacker = cookieValue(await cookieLogin('stan@example.com'), ACCESS)!;
-      const me = (cookie: string | string[]) => http().get('/users/me').set('Cookie', cookie);
+      const me = (cookie: string | string[]) => http().get('/users/me').set('Cookie', ([] as string[]).concat(cookie));
       for (const cookie of [
         `${ACCESS}=${attacker}; ${ACCESS}=${victim}`,
         `${ACCESS}=${victim}; ${ACCESS}=${attacker}`,
