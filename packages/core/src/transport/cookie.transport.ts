@@ -60,7 +60,7 @@ function originOf(referer: string): string {
   }
 }
 
-/** How many cookies of the `Cookie` header are named `name` (names are case-sensitive; whitespace around is not part of them). */
+/** How many cookies of a `Cookie` header are named `name`: case-sensitive, whitespace around a name is not part of it. */
 function countCookies(raw: string, name: string): number {
   let count = 0;
   for (const pair of raw.split(';')) {
