@@ -187,7 +187,7 @@ describe.each(variants)('sample app on %s + %s', (platform, database) => {
       flows: { password: { tokenUrl: '/auth/jwt/login' } },
     });
     expect(doc.components.securitySchemes.db).toMatchObject({ type: 'oauth2', flows: { password: { tokenUrl: '/auth/db/login' } } });
-    expect(doc.components.securitySchemes.cookie).toMatchObject({ type: 'apiKey', in: 'cookie', name: 'nest-users-auth' });
+    expect(doc.components.securitySchemes.cookie).toMatchObject({ type: 'apiKey', in: 'cookie', name: '__Host-nest-users-auth' });
     expect(doc.security).toBeUndefined();
     const all = [{ jwt: [] }, { cookie: [] }, { db: [] }];
     for (const method of ['get', 'post'] as const) expect(doc.paths['/notes'][method].security).toEqual(all);

@@ -28,6 +28,15 @@ describe.each(variants)('cookie transport, stored tokens, refresh rotation (%s, 
   const cookiesOf = (response: request.Response): string[] => ([] as string[]).concat(response.headers['set-cookie'] ?? []);
   const cookieValue = (response: request.Response, name: string) =>
     cookiesOf(response).find((cookie) => cookie.startsWith(`${name}=`))?.split(';')[0]!.slice(name.length + 1);
+  const ACCESS = '__Host-nest-users-auth';
+  const REFRESH = '__Host-nest-users-auth-refresh';
+  /** A state-changing request as a browser sends it from the app's own pages. */
+  const sameOrigin = (test: request.Test) => test.set('Sec-Fetch-Site', 'same-origin');
+  const cookieLogin = async (email: string) => {
+    const login = await sameOrigin(http().post('/auth/cookie/login')).type('form').send(form(email));
+    expect(login.status, JSON.stringify(login.body)).toBe(204);
+    return login;
+  };
 
   beforeAll(async () => {
     if (!storeAvailable(kind)) return;
@@ -42,26 +51,66 @@ describe.each(variants)('cookie transport, stored tokens, refresh rotation (%s, 
 
   describe.skipIf(!storeAvailable(kind))('cookie backend', () => {
     it('logs in with 204 and a hardened cookie, and the cookie authenticates', async () => {
-      const login = await http().post('/auth/cookie/login').type('form').send(form('cora@example.com'));
-      expect(login.status).toBe(204);
+      const login = await cookieLogin('cora@example.com');
       expect(login.text).toBe('');
-      const access = cookiesOf(login).find((c) => c.startsWith('nest-users-auth='))!;
+      expect(login.headers['cache-control']).toBe('no-store');
+      const access = cookiesOf(login).find((c) => c.startsWith(`${ACCESS}=`))!;
       expect(access).toMatch(/; Max-Age=3600/);
       expect(access).toMatch(/; Path=\//);
       expect(access).toMatch(/; HttpOnly/);
       expect(access).toMatch(/; Secure/);
       expect(access).toMatch(/; SameSite=Lax/i);
       expect(access.length).toBeLessThan(4096);
-      const cookie = `nest-users-auth=${cookieValue(login, 'nest-users-auth')}`;
-      expect((await http().get('/users/me').set('Cookie', cookie)).body.email).toBe('cora@example.com');
+      const cookie = `${ACCESS}=${cookieValue(login, ACCESS)}`;
+      const me = await http().get('/users/me').set('Cookie', cookie);
+      expect(me.body.email).toBe('cora@example.com');
+      expect(me.headers['cache-control']).toBe('no-store');
       // The cookie's JWT is not a bearer token of another backend, and a bearer header is no cookie.
       expect((await http().get('/probe/jwt-only').set('Cookie', cookie)).status).toBe(401);
-      expect((await http().get('/users/me').set('Authorization', `Bearer ${cookieValue(login, 'nest-users-auth')}`)).status).toBe(401);
+      expect((await http().get('/users/me').set('Authorization', `Bearer ${cookieValue(login, ACCESS)}`)).status).toBe(401);
+      // Only the prefixed name counts: a cookie without the prefix can be planted by a sibling subdomain.
+      expect((await http().get('/users/me').set('Cookie', `nest-users-auth=${cookieValue(login, ACCESS)}`)).status).toBe(401);
+    });
+
+    it('refuses a request carrying the auth cookie twice, whichever comes first', async () => {
+      const victim = cookieValue(await cookieLogin('cora@example.com'), ACCESS)!;
+      const attacker = cookieValue(await cookieLogin('stan@example.com'), ACCESS)!;
+      const me = (cookie: string | string[]) => http().get('/users/me').set('Cookie', ([] as string[]).concat(cookie));
+      for (const cookie of [
+        `${ACCESS}=${attacker}; ${ACCESS}=${victim}`,
+        `${ACCESS}=${victim}; ${ACCESS}=${attacker}`,
+        `${ACCESS}=${victim}; other=1;${ACCESS}=${victim}`,
+        `${ACCESS}=; ${ACCESS}=${victim}`,
+        `  ${ACCESS}=${attacker} ;\t${ACCESS} =${victim}`,
+        [`${ACCESS}=${attacker}`, `${ACCESS}=${victim}`], // two Cookie header lines
+      ]) {
+        const response = await me(cookie);
+        expect(response.status, JSON.stringify(cookie)).toBe(401);
+        expect(response.body).toEqual({ statusCode: 401, detail: 'Unauthorized' });
+      }
+      const logout = await sameOrigin(http().post('/auth/cookie/logout')).set('Cookie', `${ACCESS}=${attacker}; ${ACCESS}=${victim}`);
+      expect(logout.status).toBe(401);
+      // Other names are not duplicates: names are case-sensitive, and the unprefixed name is another cookie.
+      for (const cookie of [
+        `nest-users-auth=${attacker}; ${ACCESS}=${victim}`,
+        `__host-nest-users-auth=${attacker}; ${ACCESS}=${victim}; __HOST-nest-users-auth=${attacker}`,
+        `${ACCESS}-x=${attacker}; ${ACCESS}=${victim}; ${REFRESH}=r`,
+      ]) {
+        expect((await me(cookie)).body.email, cookie).toBe('cora@example.com');
+      }
+    });
+
+    it('refuses a refresh carrying the refresh cookie twice', async () => {
+      const [first, second] = [await cookieLogin('cora@example.com'), await cookieLogin('cora@example.com')];
+      const cookie = `${REFRESH}=${cookieValue(first, REFRESH)}; ${REFRESH}=${cookieValue(second, REFRESH)}`;
+      expect((await sameOrigin(http().post('/auth/cookie/refresh')).set('Cookie', cookie)).status).toBe(401);
+      // Neither token was spent by the refused request.
+      expect((await sameOrigin(http().post('/auth/cookie/refresh')).set('Cookie', `${REFRESH}=${cookieValue(second, REFRESH)}`)).status).toBe(204);
     });
 
     it('refuses cookie-authenticated state changes from another site (CSRF), accepts same-origin and trusted ones', async () => {
-      const login = await http().post('/auth/cookie/login').type('form').send(form('cora@example.com'));
-      const cookie = `nest-users-auth=${cookieValue(login, 'nest-users-auth')}`;
+      const login = await cookieLogin('cora@example.com');
+      const cookie = `${ACCESS}=${cookieValue(login, ACCESS)}`;
       const patch = () => http().patch('/users/me').set('Cookie', cookie).send({});
       expect((await patch().set('Origin', 'https://evil.example')).status).toBe(403);
       expect((await patch().set('Sec-Fetch-Site', 'cross-site').set('Origin', 'https://evil.example')).status).toBe(403);
@@ -69,24 +118,38 @@ describe.each(variants)('cookie transport, stored tokens, refresh rotation (%s, 
       expect((await patch().set('Origin', 'null')).status).toBe(403);
       expect((await patch().set('Sec-Fetch-Site', 'same-origin')).status).toBe(200);
       expect((await patch().set('Origin', 'https://app.example.com').set('Sec-Fetch-Site', 'cross-site')).status).toBe(200);
-      expect((await patch()).status).toBe(200); // no browser headers: not a browser, no ambient cookie to abuse
+      // No Fetch Metadata and no Origin (older browsers): the Referer names the sender.
+      expect((await patch().set('Referer', 'https://evil.example/page')).status).toBe(403);
+      expect((await patch().set('Referer', 'not a url')).status).toBe(403);
+      expect((await patch().set('Referer', 'https://app.example.com/settings')).status).toBe(200);
+      const own = () => patch().set('Host', 'app.test');
+      expect((await own().set('Referer', 'http://app.test/settings')).status).toBe(200);
+      expect((await own().set('Referer', 'https://app.test/settings')).status).toBe(200);
+      expect((await own().set('Referer', 'http://app.test.evil.example/')).status).toBe(403);
+      // An Origin that is present decides, whatever the Referer says.
+      expect((await own().set('Origin', 'https://evil.example').set('Referer', 'http://app.test/')).status).toBe(403);
+      // None of the three: refused by default (OWASP); every current browser sends Origin on such requests.
+      expect((await patch()).status).toBe(403);
       // Reads are not state changes.
       expect((await http().get('/users/me').set('Cookie', cookie).set('Origin', 'https://evil.example')).status).toBe(200);
       // Login CSRF: another site cannot log this browser into an account.
       const forged = await http().post('/auth/cookie/login').set('Origin', 'https://evil.example').type('form').send(form('cora@example.com'));
       expect(forged.status).toBe(403);
+      const referred = await http().post('/auth/cookie/login').set('Referer', 'https://evil.example/').type('form').send(form('cora@example.com'));
+      expect(referred.status).toBe(403);
       // A text/plain body (a "simple" cross-site request) never reaches the handler.
       expect((await http().patch('/users/me').set('Cookie', cookie).set('Content-Type', 'text/plain').send('{"email":"x@evil.io"}')).status).toBe(415);
     });
 
     it('logs out with 204, clearing the cookies with the same attributes', async () => {
-      const login = await http().post('/auth/cookie/login').type('form').send(form('cora@example.com'));
-      const cookie = `nest-users-auth=${cookieValue(login, 'nest-users-auth')}`;
+      const login = await cookieLogin('cora@example.com');
+      const cookie = `${ACCESS}=${cookieValue(login, ACCESS)}`;
       expect((await http().get('/auth/cookie/logout').set('Cookie', cookie)).status).toBe(404);
-      const logout = await http().post('/auth/cookie/logout').set('Cookie', cookie);
+      const logout = await sameOrigin(http().post('/auth/cookie/logout')).set('Cookie', cookie);
       expect(logout.status).toBe(204);
-      const cleared = cookiesOf(logout).find((c) => c.startsWith('nest-users-auth='))!;
-      expect(cleared).toMatch(/^nest-users-auth=;/);
+      expect(logout.headers['cache-control']).toBe('no-store');
+      const cleared = cookiesOf(logout).find((c) => c.startsWith(`${ACCESS}=`))!;
+      expect(cleared).toMatch(new RegExp(`^${ACCESS}=;`));
       expect(cleared).toMatch(/Max-Age=0/);
       expect(cleared).toMatch(/HttpOnly/);
       expect(cleared).toMatch(/Secure/);
@@ -95,12 +158,13 @@ describe.each(variants)('cookie transport, stored tokens, refresh rotation (%s, 
     });
 
     it('rotates the refresh cookie', async () => {
-      const login = await http().post('/auth/cookie/login').type('form').send(form('cora@example.com'));
-      const refresh = cookieValue(login, 'nest-users-auth-refresh')!;
-      const rotated = await http().post('/auth/cookie/refresh').set('Cookie', `nest-users-auth-refresh=${refresh}`);
+      const login = await cookieLogin('cora@example.com');
+      const refresh = cookieValue(login, REFRESH)!;
+      const rotated = await sameOrigin(http().post('/auth/cookie/refresh')).set('Cookie', `${REFRESH}=${refresh}`);
       expect(rotated.status).toBe(204);
-      expect(cookieValue(rotated, 'nest-users-auth-refresh')).not.toBe(refresh);
-      expect((await http().post('/auth/cookie/refresh').set('Cookie', `nest-users-auth-refresh=${refresh}`)).status).toBe(401);
+      expect(rotated.headers['cache-control']).toBe('no-store');
+      expect(cookieValue(rotated, REFRESH)).not.toBe(refresh);
+      expect((await sameOrigin(http().post('/auth/cookie/refresh')).set('Cookie', `${REFRESH}=${refresh}`)).status).toBe(401);
     });
   });
 
@@ -198,7 +262,7 @@ describe.each(variants)('cookie transport, stored tokens, refresh rotation (%s, 
   });
 
   it.skipIf(!storeAvailable(kind))('documents a cookie scheme for the cookie backend, and the new routes', () => {
-    expect(t.document.components!.securitySchemes!.cookie).toEqual(expect.objectContaining({ type: 'apiKey', in: 'cookie', name: 'nest-users-auth' }));
+    expect(t.document.components!.securitySchemes!.cookie).toEqual(expect.objectContaining({ type: 'apiKey', in: 'cookie', name: '__Host-nest-users-auth' }));
     const paths = Object.keys(t.document.paths);
     for (const path of ['/auth/jwt/refresh', '/auth/stored/logout-all', '/auth/cookie/logout']) expect(paths).toContain(path);
     expect(Object.keys(t.document.paths['/auth/cookie/login']!.post!.responses)).toContain('204');

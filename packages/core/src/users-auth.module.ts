@@ -12,6 +12,7 @@ import { UserReadDto } from './dto/user-read.dto.js';
 import { UserAdminUpdateDto, UserUpdateDto } from './dto/user-update.dto.js';
 import { UsersAuthConfigurationError } from './errors/configuration.errors.js';
 import { UsersAuthGuard } from './guards/users-auth.guard.js';
+import { BodyParserErrorsMapping } from './http/body-parser-errors.js';
 import type { UsersAuthModuleExtras, UsersAuthSettings } from './interfaces/users-auth-module-options.interface.js';
 import { BackgroundTasks } from './manager/background-tasks.js';
 import { PasswordHelper } from './manager/password.helper.js';
@@ -74,6 +75,7 @@ export class UsersAuthModule extends UsersAuthConfigurableModule {
         ...managerProviders,
         ...createUsersAuthProviders(backendNames),
         BackgroundTasks,
+        BodyParserErrorsMapping,
         UsersAuthGuard,
         ...(settings.globalGuard ? [{ provide: APP_GUARD, useExisting: UsersAuthGuard }] : []),
       ],

@@ -8,7 +8,9 @@ import { ConnectionIsNotSetError, DataSource, Entity, QueryFailedError } from 't
 import { afterEach, describe, expect, it } from 'vitest';
 import { AccessTokenEntity } from './access-token.entity.js';
 import { BaseUserEntityUUID } from './base-user.entity.js';
-import { isConnectionFailure, withDatabaseOutage } from './store-unavailable.util.js';
+import { inspect } from 'node:util';
+import { isConnectionFailure, withDatabaseOutage, withoutStatementValues } from './store-unavailable.util.js';
+import { isUniqueViolation } from './typeorm-user.repository.js';
 import { TypeOrmTokenStore } from './typeorm-token.store.js';
 import { TypeOrmUserRepository } from './typeorm-user.repository.js';
 
@@ -16,13 +18,21 @@ import { TypeOrmUserRepository } from './typeorm-user.repository.js';
 class OutageUser extends BaseUserEntityUUID {}
 
 const codeError = (code: string, message = 'boom') => Object.assign(new Error(message), { code });
+/** An error as node-pg raises it for a message of the server: a SQLSTATE and a severity. */
+const serverError = (code: string, message = 'boom', severity = 'FATAL') => Object.assign(new Error(message), { code, severity });
 const wrapped = (driverError: Error) => new QueryFailedError('SELECT 1', [], driverError);
 
 describe('isConnectionFailure', () => {
-  const pgCodes = ['08000', '08001', '08003', '08004', '08006', '57P01', '57P02', '57P03', '53300', '57014'];
+  const pgCodes = ['08000', '08001', '08003', '08004', '08006', '08007', '08P01', '57P01', '57P02', '57P03', '57P04', '57P05'];
+  const resourceCodes = ['53000', '53100', '53200', '53300', '53400', '57014'];
   const socketCodes = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'];
   it.each<[string, unknown]>([
-    ...pgCodes.map((code): [string, unknown] => [`pg ${code} inside a QueryFailedError`, wrapped(codeError(code))]),
+    ...[...pgCodes, ...resourceCodes].map((code): [string, unknown] => [`pg ${code} inside a QueryFailedError`, wrapped(serverError(code, 'x', 'ERROR'))]),
+    ...pgCodes.map((code): [string, unknown] => [`pg ${code} raised while connecting`, serverError(code)]),
+    ['pg 55000 raised while connecting ("database is not accepting connections")', serverError('55000', 'database "x" is not currently accepting connections')],
+    ['pg 53300 raised while connecting (a role\'s connection limit)', serverError('53300', 'too many connections for role "app"')],
+    ['pg 28P01 raised while connecting (the password was changed)', serverError('28P01', 'password authentication failed for user "app"')],
+    ['pg 3D000 raised while connecting (the database is gone)', serverError('3D000', 'database "x" does not exist')],
     ...socketCodes.map((code): [string, unknown] => [`${code} as thrown by the pool`, codeError(code)]),
     ['ECONNRESET inside a QueryFailedError', wrapped(codeError('ECONNRESET'))],
     ['a socket error as the cause of another error', new Error('outer', { cause: codeError('ETIMEDOUT') })],
@@ -42,6 +52,9 @@ describe('isConnectionFailure', () => {
 
   it.each([
     ['a unique violation (23505)', wrapped(codeError('23505', 'duplicate key value'))],
+    ['a query refused with 55000 (a query-level object_not_in_prerequisite_state)', wrapped(serverError('55000', 'x', 'ERROR'))],
+    ['a query refused with 22P02', wrapped(serverError('22P02', 'invalid input syntax for type integer', 'ERROR'))],
+    ['a NUL byte refused (22021)', wrapped(serverError('22021', 'invalid byte sequence for encoding "UTF8": 0x00', 'ERROR'))],
     ['a syntax error (42601)', wrapped(codeError('42601'))],
     ['a missing table (42P01)', wrapped(codeError('42P01', 'relation "x" does not exist'))],
     ['SQLITE_CONSTRAINT_UNIQUE', wrapped(codeError('SQLITE_CONSTRAINT_UNIQUE'))],
@@ -61,6 +74,42 @@ describe('isConnectionFailure', () => {
   });
 });
 
+describe('withoutStatementValues', () => {
+  const secret = '$argon2id$v=19$m=19456,t=2,p=1$c2VjcmV0$secret-hash';
+  const failure = (code: string) =>
+    new QueryFailedError('INSERT INTO "user"("email", "hashedPassword") VALUES ($1, $2)', ['ada@example.com', secret], serverError(
+      code,
+      `invalid input syntax for type integer: "${secret}"`,
+      'ERROR',
+    ));
+  /** Everything Nest's ConsoleLogger can print of an error, in text and in JSON mode. */
+  const printed = (error: unknown) => `${inspect(error, { depth: 10 })} ${JSON.stringify(error)} ${(error as Error).stack}`;
+
+  it('keeps the SQLSTATE and the stack frames, and drops the statement, its parameters and the driver message', () => {
+    const original = Object.assign(failure('22P02'), { detail: `Failing row contains (${secret}).` });
+    expect(printed(original)).toContain(secret);
+    const safe = withoutStatementValues(original) as QueryFailedError;
+    expect(safe).toBeInstanceOf(QueryFailedError);
+    expect(printed(safe)).not.toContain(secret);
+    expect(printed(safe)).not.toContain('ada@example.com');
+    expect(printed(safe)).not.toContain('INSERT');
+    expect(safe.message).toBe('The database refused the statement (22P02).');
+    expect(safe.stack).toContain('store-unavailable.util.spec.ts');
+  });
+
+  it('keeps what callers map: a unique violation is still one', () => {
+    expect(isUniqueViolation(withoutStatementValues(failure('23505')))).toBe(true);
+    expect(isUniqueViolation(withoutStatementValues(failure('22P02')))).toBe(false);
+  });
+
+  it('passes other errors through, and is applied to every adapter call', async () => {
+    const other = new Error('boom');
+    expect(withoutStatementValues(other)).toBe(other);
+    const error = await withDatabaseOutage(() => Promise.reject(failure('22P02'))).catch((e: unknown) => e);
+    expect(printed(error)).not.toContain(secret);
+  });
+});
+
 describe('withDatabaseOutage', () => {
   it('turns a connection failure into StoreUnavailableError("database") carrying the cause', async () => {
     const cause = codeError('ECONNREFUSED');
@@ -71,7 +120,7 @@ describe('withDatabaseOutage', () => {
 
   it('passes results and every other error through unchanged', async () => {
     expect(await withDatabaseOutage(async () => 42)).toBe(42);
-    const other = wrapped(codeError('23505'));
+    const other = new Error('a bug');
     await expect(withDatabaseOutage(() => Promise.reject(other))).rejects.toBe(other);
   });
 });

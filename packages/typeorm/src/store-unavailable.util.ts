@@ -1,10 +1,15 @@
 import { StoreUnavailableError } from '@nest-users/core';
-import { ConnectionIsNotSetError } from 'typeorm';
+import { ConnectionIsNotSetError, QueryFailedError } from 'typeorm';
 
-// PostgreSQL SQLSTATEs that mean "no usable connection": class 08 (connection exception), the server shutting down
-// or starting up (57P01-57P03), too many connections (53300), and a statement cancelled by statement_timeout (57014):
-// a server too slow to answer a primary-key lookup within the deadline is unavailable, not wrong.
-const PG_CODES = new Set(['08000', '08001', '08003', '08004', '08006', '57P01', '57P02', '57P03', '53300', '57014']);
+// PostgreSQL SQLSTATEs that mean "no usable server", wherever they arrive: class 08 (connection exception), class 53
+// (insufficient resources: too many connections, disk full, out of memory), the server shutting down, starting up or
+// dropping the database (57P01-57P05), and a statement cancelled by statement_timeout (57014): a server too slow to
+// answer a primary-key lookup within the deadline is unavailable, not wrong.
+const PG_OUTAGE = /^(08...|53...|57P0[1-5]|57014)$/;
+// A SQLSTATE error from the server that arrives outside a query (TypeORM wraps query errors in QueryFailedError) was
+// raised while connecting: the server refused the session (55000 "database is not accepting connections", 28P01,
+// 3D000, a role's connection limit…). Such a refusal is an outage for the request, whatever its class.
+const SQLSTATE = /^[0-9A-Z]{5}$/;
 // Socket errors from node:net / node:dns on the way to the server.
 const SOCKET_CODES = new Set([
   'ECONNREFUSED',
@@ -34,29 +39,51 @@ const MESSAGES = [
  * opposed to refusing a query. Looks through TypeORM's `QueryFailedError.driverError`, `cause` and `AggregateError`.
  */
 export function isConnectionFailure(error: unknown): boolean {
-  return isFailure(error, 0);
+  return isFailure(error, 0, false);
 }
 
-function isFailure(error: unknown, depth: number): boolean {
+function isFailure(error: unknown, depth: number, inQuery: boolean): boolean {
   // Bounded: a cyclic `cause` chain must not hang the error path.
   if (typeof error !== 'object' || error === null || depth > 4) return false;
   if (error instanceof ConnectionIsNotSetError) return true;
-  const { code, message, driverError, cause, errors } = error as Record<string, unknown>;
+  const { code, message, severity, driverError, cause, errors } = error as Record<string, unknown>;
+  // A QueryFailedError copies its driver error's fields (code, severity) onto itself.
+  const query = inQuery || error instanceof QueryFailedError;
   if (typeof code === 'string') {
-    if (PG_CODES.has(code) || SOCKET_CODES.has(code)) return true;
+    if (PG_OUTAGE.test(code) || SOCKET_CODES.has(code)) return true;
+    if (!query && typeof severity === 'string' && SQLSTATE.test(code)) return true;
     if (SQLITE_PREFIXES.some((prefix) => code.startsWith(prefix))) return true;
   }
   if (typeof message === 'string' && MESSAGES.some((pattern) => pattern.test(message))) return true;
   const nested = [driverError, cause, ...(Array.isArray(errors) ? errors : [])];
-  return nested.some((inner) => isFailure(inner, depth + 1));
+  return nested.some((inner) => isFailure(inner, depth + 1, query));
 }
 
-/** Runs a database call; a connection failure becomes `StoreUnavailableError('database')` (503, not 401 or 500). */
+/**
+ * Runs a database call; a connection failure becomes `StoreUnavailableError('database')` (503, not 401 or 500), and
+ * any other query failure loses what could quote the statement's values (see `withoutStatementValues`).
+ */
 export async function withDatabaseOutage<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {
     if (isConnectionFailure(error)) throw new StoreUnavailableError('database', error);
-    throw error;
+    throw withoutStatementValues(error);
   }
+}
+
+/**
+ * A `QueryFailedError` carries the SQL, its parameters (password hashes, token hashes, emails) and the driver's
+ * error, whose message and `detail` may quote a value ("invalid input syntax for type integer: …", "Failing row
+ * contains (…)"); Nest's logger prints all of it for a 500. This keeps a `QueryFailedError` with the SQLSTATE only
+ * (what callers map, e.g. a unique violation) and the stack frames, so no log line can hold a secret.
+ */
+export function withoutStatementValues(error: unknown): unknown {
+  if (!(error instanceof QueryFailedError)) return error;
+  const code = (error.driverError as { code?: unknown } | undefined)?.code;
+  const message = `The database refused the statement${typeof code === 'string' ? ` (${code})` : ''}.`;
+  const safe = new QueryFailedError('', [], Object.assign(new Error(message), typeof code === 'string' ? { code } : {}));
+  const frames = (error.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line));
+  safe.stack = [`${safe.name}: ${safe.message}`, ...frames].join('\n');
+  return safe;
 }

@@ -11,7 +11,6 @@ import { ErrorCode } from '../errors/error-code.enum.js';
 import type { AuthContext } from '../guards/users-auth.guard.js';
 import { AcceptsMediaTypes } from '../http/content-type.guard.js';
 import { badRequest, forbidden, unauthorized } from '../http/http-errors.js';
-import { createLoginFormPipe } from '../http/login-form.pipe.js';
 import { passTransportResponse } from '../http/reply.util.js';
 import { StoreUnavailableFilter } from '../http/store-unavailable.filter.js';
 import { createUsersAuthValidationPipe } from '../http/validation.pipe.js';
@@ -58,7 +57,7 @@ export function createAuthController(backendName: string, authPath: string): Typ
     @ApiBody({ type: LoginDto })
     @ApiErrorCodes([ErrorCode.LOGIN_BAD_CREDENTIALS, ErrorCode.LOGIN_USER_NOT_VERIFIED])
     async login(
-      @Body(createLoginFormPipe()) credentials: LoginDto,
+      @Body(createUsersAuthValidationPipe()) credentials: LoginDto,
       @Req() request: HttpRequest,
       @Res({ passthrough: true }) response: unknown,
     ): Promise<unknown> {

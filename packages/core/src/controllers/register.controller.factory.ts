@@ -1,10 +1,11 @@
-import { Body, Controller, HttpCode, Inject, Post, Req, UseGuards, UseFilters, type Type } from '@nestjs/common';
+import { Body, Controller, Header, HttpCode, Inject, Post, Req, UseGuards, UseFilters, type Type } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '../decorators/public.decorator.js';
 import { createUserSerializer } from '../dto/user-read.dto.js';
 import { ErrorCode } from '../errors/error-code.enum.js';
 import { AcceptsMediaTypes } from '../http/content-type.guard.js';
 import { mapUserWriteError, REGISTER_ERRORS } from '../http/error-mapping.js';
+import { NO_STORE } from '../http/http-errors.js';
 import { StoreUnavailableFilter } from '../http/store-unavailable.filter.js';
 import { createUsersAuthValidationPipe } from '../http/validation.pipe.js';
 import type { UserProtocol } from '../interfaces/user.interface.js';
@@ -27,6 +28,7 @@ export function createRegisterController({ routes, dto }: UsersAuthSettings): Ty
     @Post('register')
     @HttpCode(201)
     @RateLimited('register')
+    @Header('Cache-Control', NO_STORE)
     @UseGuards(AcceptsMediaTypes('json'))
     @ApiOperation({ operationId: 'register:register', summary: 'Register a user' })
     @ApiBody({ type: dto.create })

@@ -1,11 +1,11 @@
-import { Body, Controller, HttpCode, Inject, Post, Req, UseGuards, UseFilters, type Type } from '@nestjs/common';
+import { Body, Controller, Header, HttpCode, Inject, Post, Req, UseGuards, UseFilters, type Type } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '../decorators/public.decorator.js';
 import { EmailDto, ResetPasswordDto } from '../dto/token.dto.js';
 import { ErrorCode } from '../errors/error-code.enum.js';
 import { InvalidPasswordError, InvalidResetPasswordTokenError } from '../errors/user.errors.js';
 import { AcceptsMediaTypes } from '../http/content-type.guard.js';
-import { badRequest } from '../http/http-errors.js';
+import { badRequest, NO_STORE } from '../http/http-errors.js';
 import { StoreUnavailableFilter } from '../http/store-unavailable.filter.js';
 import { createUsersAuthValidationPipe } from '../http/validation.pipe.js';
 import type { UserProtocol } from '../interfaces/user.interface.js';
@@ -44,6 +44,7 @@ export function createResetPasswordController({ routes }: UsersAuthSettings): Ty
     @Post('reset-password')
     @HttpCode(200)
     @RateLimited('resetPassword')
+    @Header('Cache-Control', NO_STORE)
     @ApiOperation({ operationId: 'reset:reset_password', summary: 'Set a new password with a reset token' })
     @ApiBody({ type: ResetPasswordDto })
     @ApiOkResponse({ description: 'The password was changed; other sessions are ended.' })

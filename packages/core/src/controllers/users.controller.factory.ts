@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, NotFoundException, Param, Patch, Req, UseGuards, UseFilters, type Type } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Header, HttpCode, Inject, NotFoundException, Param, Patch, Req, UseGuards, UseFilters, type Type } from '@nestjs/common';
 import { ApiBody, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated } from '../decorators/authenticated.decorator.js';
 import { CurrentUser } from '../decorators/current-user.decorator.js';
@@ -7,6 +7,7 @@ import { createUserSerializer } from '../dto/user-read.dto.js';
 import { ErrorCode } from '../errors/error-code.enum.js';
 import { AcceptsMediaTypes } from '../http/content-type.guard.js';
 import { mapUserWriteError, UPDATE_ERRORS } from '../http/error-mapping.js';
+import { NO_STORE } from '../http/http-errors.js';
 import { StoreUnavailableFilter } from '../http/store-unavailable.filter.js';
 import { createUsersAuthValidationPipe } from '../http/validation.pipe.js';
 import type { UserProtocol } from '../interfaces/user.interface.js';
@@ -32,6 +33,7 @@ export function createUsersController({ routes, dto }: UsersAuthSettings): Type<
     constructor(@Inject(UserManager) private readonly users: UserManager<AnyUser, unknown>) {}
 
     @Get('me')
+    @Header('Cache-Control', NO_STORE)
     @Authenticated()
     @ApiOperation({ operationId: 'users:current_user', summary: 'The current user' })
     @ApiOkResponse({ type: dto.read })
@@ -40,6 +42,7 @@ export function createUsersController({ routes, dto }: UsersAuthSettings): Type<
     }
 
     @Patch('me')
+    @Header('Cache-Control', NO_STORE)
     @Authenticated()
     @UseGuards(AcceptsMediaTypes('json'))
     @ApiOperation({ operationId: 'users:patch_current_user', summary: 'Update the current user' })
@@ -51,6 +54,7 @@ export function createUsersController({ routes, dto }: UsersAuthSettings): Type<
     }
 
     @Get(':id')
+    @Header('Cache-Control', NO_STORE)
     @Authenticated({ superuser: true })
     @ApiOperation({ operationId: 'users:user', summary: 'A user (superusers only)' })
     @ApiOkResponse({ type: dto.read })
@@ -60,6 +64,7 @@ export function createUsersController({ routes, dto }: UsersAuthSettings): Type<
     }
 
     @Patch(':id')
+    @Header('Cache-Control', NO_STORE)
     @Authenticated({ superuser: true })
     @UseGuards(AcceptsMediaTypes('json'))
     @ApiOperation({ operationId: 'users:patch_user', summary: 'Update a user, flags included (superusers only)' })

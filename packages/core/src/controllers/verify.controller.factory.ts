@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Inject, Post, Req, UseGuards, UseFilters, type Type } from '@nestjs/common';
+import { Body, Controller, Header, HttpCode, Inject, Post, Req, UseGuards, UseFilters, type Type } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '../decorators/public.decorator.js';
 import { EmailDto, VerifyDto } from '../dto/token.dto.js';
@@ -6,7 +6,7 @@ import { createUserSerializer } from '../dto/user-read.dto.js';
 import { ErrorCode } from '../errors/error-code.enum.js';
 import { InvalidVerifyTokenError, UserAlreadyVerifiedError } from '../errors/user.errors.js';
 import { AcceptsMediaTypes } from '../http/content-type.guard.js';
-import { badRequest } from '../http/http-errors.js';
+import { badRequest, NO_STORE } from '../http/http-errors.js';
 import { StoreUnavailableFilter } from '../http/store-unavailable.filter.js';
 import { createUsersAuthValidationPipe } from '../http/validation.pipe.js';
 import type { UserProtocol } from '../interfaces/user.interface.js';
@@ -50,6 +50,7 @@ export function createVerifyController({ routes, dto }: UsersAuthSettings): Type
     @Post('verify')
     @HttpCode(200)
     @RateLimited('verify')
+    @Header('Cache-Control', NO_STORE)
     @ApiOperation({ operationId: 'verify:verify', summary: 'Verify an email with its token' })
     @ApiOkResponse({ type: dto.read })
     @ApiErrorCodes([ErrorCode.VERIFY_USER_BAD_TOKEN, ErrorCode.VERIFY_USER_ALREADY_VERIFIED])

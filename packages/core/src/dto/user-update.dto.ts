@@ -1,22 +1,23 @@
 import { ApiPropertyOptional, OmitType } from '@nestjs/swagger';
-import { IsBoolean, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsBoolean, IsString, MaxLength } from 'class-validator';
 import { IsUserEmail } from '../email/email.validators.js';
+import { IsOptionalNotNull } from './optional-field.decorator.js';
 
 /** Body of `PATCH /users/me`: what users may change on themselves. Extend it for custom fields. @publicApi */
 export class UserUpdateDto {
   @ApiPropertyOptional({ format: 'email', maxLength: 320 })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsUserEmail()
   email?: string;
 
   @ApiPropertyOptional({ format: 'password', minLength: 8 })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @MaxLength(4096)
   password?: string;
 
   @ApiPropertyOptional({ format: 'password', description: 'Required to change the password.' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @MaxLength(4096)
   currentPassword?: string;
@@ -25,17 +26,17 @@ export class UserUpdateDto {
 /** Body of `PATCH /users/{id}`: superusers set a password without the current one, and may set the flags. @publicApi */
 export class UserAdminUpdateDto extends OmitType(UserUpdateDto, ['currentPassword'] as const) {
   @ApiPropertyOptional()
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsBoolean()
   isActive?: boolean;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsBoolean()
   isSuperuser?: boolean;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsBoolean()
   isVerified?: boolean;
 }

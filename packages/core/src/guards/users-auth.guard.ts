@@ -2,7 +2,7 @@ import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@ne
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import type { AuthenticationBackend } from '../backend/authentication-backend.js';
 import { StoreUnavailableError } from '../errors/store.errors.js';
-import { forbidden, RETRY_AFTER_SECONDS, serviceUnavailable, unauthorized } from '../http/http-errors.js';
+import { forbidden, NO_STORE, RETRY_AFTER_SECONDS, serviceUnavailable, unauthorized } from '../http/http-errors.js';
 import type { AuthenticatedOptions } from '../interfaces/authenticated-options.interface.js';
 import type { UserProtocol } from '../interfaces/user.interface.js';
 import type { UsersAuthModuleOptions, UsersAuthSettings } from '../interfaces/users-auth-module-options.interface.js';
@@ -62,6 +62,8 @@ export class UsersAuthGuard implements CanActivate {
     if (failure === 403) throw forbidden();
     // A cookie rides along with cross-site requests: a state change must come from the app's own pages (CSRF).
     if (!found!.backend.transport.isTrustedOrigin(request)) throw forbidden();
+    // What an authenticated route answers is this user's: no cache may keep it. A handler's @Header() still wins.
+    this.setHeader(context, 'Cache-Control', NO_STORE);
     request.user = user;
     request[AUTH_CONTEXT] = { backend: found!.backend, token: found!.token, options: requirements };
     return true;

@@ -14,6 +14,9 @@ export function forbidden(): HttpException {
   return new ForbiddenException({ statusCode: 403, detail: 'Forbidden' });
 }
 
+/** Responses that carry a user's data or a token must not be kept by any cache (RFC 9111 §5.2.2.5). */
+export const NO_STORE = 'no-store';
+
 /** How long clients should wait before retrying after a 503, in seconds. */
 export const RETRY_AFTER_SECONDS = 5;
 

@@ -15,6 +15,8 @@ export interface ValidationIssue {
 
 /** Deeper bodies are refused before class-transformer recurses into them (it would overflow the stack). */
 const MAX_DEPTH = 32;
+/** A longer top-level key is not a field of any DTO: a 422 does not repeat it. */
+const MAX_FIELD_NAME = 64;
 
 function issues(errors: ValidationError[], path: string[] = ['body']): ValidationIssue[] {
   return errors.flatMap((error) => {
@@ -28,23 +30,32 @@ function invalid(detail: ValidationIssue[]): UnprocessableEntityException {
   return new UnprocessableEntityException({ statusCode: 422, detail });
 }
 
-function depthOf(value: unknown): number {
-  let deepest = 0;
-  const stack: Array<[unknown, number]> = [[value, 1]];
+/**
+ * The first reason to refuse a body before class-transformer sees it: nesting deeper than MAX_DEPTH (it would
+ * overflow the stack), or a string holding U+0000, which PostgreSQL refuses in text (a 500 whose log would quote the
+ * statement's parameters) and which no email, password or name needs.
+ */
+function refusal(body: unknown): ValidationIssue | undefined {
+  // Each entry: a value, its depth, and the top-level field it belongs to (the one a 422 names).
+  const stack: Array<[unknown, number, string | undefined]> = [[body, 1, undefined]];
   while (stack.length) {
-    const [current, depth] = stack.pop()!;
+    const [current, depth, field] = stack.pop()!;
+    if (typeof current === 'string') {
+      if (!current.includes('\0')) continue;
+      const loc = field !== undefined && field.length <= MAX_FIELD_NAME ? ['body', field] : ['body'];
+      return { loc, msg: `${loc.at(-1)} must not contain a NUL character`, type: 'noNul' };
+    }
     if (typeof current !== 'object' || current === null) continue;
-    deepest = Math.max(deepest, depth);
-    if (deepest > MAX_DEPTH) return deepest;
-    for (const child of Object.values(current)) stack.push([child, depth + 1]);
+    if (depth > MAX_DEPTH) return { loc: ['body'], msg: `body is nested deeper than ${MAX_DEPTH} levels`, type: 'depth' };
+    for (const [key, child] of Object.entries(current)) stack.push([child, depth + 1, field ?? key]);
   }
-  return deepest;
+  return undefined;
 }
 
 /**
  * The pipe every nest-users route validates with, whatever the app's global pipe does: the body must be one JSON
- * object of bounded depth, unknown fields are stripped (mass assignment), wrong types answer 422 `{detail: [...]}`,
- * and values are never echoed back.
+ * object of bounded depth without NUL characters, unknown fields are stripped (mass assignment), wrong types answer
+ * 422 `{detail: [...]}`, and values are never echoed back.
  */
 export class UsersAuthValidationPipe extends ValidationPipe {
   constructor(expectedType?: Type<unknown>) {
@@ -62,9 +73,8 @@ export class UsersAuthValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type === 'body') {
       if (Array.isArray(value)) throw invalid([{ loc: ['body'], msg: 'body must be an object', type: 'object' }]);
-      if (depthOf(value) > MAX_DEPTH) {
-        throw invalid([{ loc: ['body'], msg: `body is nested deeper than ${MAX_DEPTH} levels`, type: 'depth' }]);
-      }
+      const issue = refusal(value);
+      if (issue) throw invalid([issue]);
     }
     return super.transform(value, metadata);
   }

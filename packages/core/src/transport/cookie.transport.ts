@@ -3,8 +3,18 @@ import type { IssuedRefreshToken, TokenCarrier, Transport, TransportResponse } f
 
 /** @publicApi */
 export interface CookieTransportOptions {
-  /** Name of the access cookie; the refresh cookie is `<name>-refresh`. @default 'nest-users-auth' */
+  /**
+   * Name of the access cookie; the refresh cookie is `<name>-refresh`. Both get a name prefix (see `cookieNamePrefix`).
+   * @default 'nest-users-auth' (sent as `__Host-nest-users-auth`)
+   */
   cookieName?: string;
+  /**
+   * Prefix the cookie names as browsers enforce (RFC 6265bis §4.1.3): `__Host-` when the cookie is `Secure` with no
+   * `Domain` and `Path=/` (only this host, over HTTPS, can set it: a sibling subdomain cannot plant one), `__Secure-`
+   * when it is `Secure` otherwise, none when it is not `Secure`. A name that already has a prefix is kept.
+   * @default true
+   */
+  cookieNamePrefix?: boolean;
   /** `Max-Age` in seconds; without it the cookie ends with the browser session. @default undefined */
   cookieMaxAge?: number;
   /** @default '/' */
@@ -17,23 +27,55 @@ export interface CookieTransportOptions {
   cookieHttpOnly?: boolean;
   /** @default 'lax' */
   cookieSameSite?: 'lax' | 'strict' | 'none';
-  /** Refuse state-changing requests from other sites (checks `Sec-Fetch-Site`, then `Origin`). @default true */
+  /**
+   * Refuse state-changing requests from other sites: `Sec-Fetch-Site` decides when present, else the `Origin`, else
+   * the origin of the `Referer` must be this app's (or a trusted origin). @default true
+   */
   csrfProtection?: boolean;
+  /**
+   * Accept state-changing requests that carry none of `Sec-Fetch-Site`, `Origin` and `Referer`. Every current browser
+   * sends `Origin` on them, so only non-browser clients (and very old browsers) do not; OWASP recommends refusing
+   * them. Turn on only for non-browser clients that must use cookies; they should rather use a bearer backend.
+   * @default false
+   */
+  csrfAllowMissingOrigin?: boolean;
   /** Other origins allowed to send state-changing requests, e.g. `['https://app.example.com']`. @default [] */
   trustedOrigins?: string[];
 }
 
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const PREFIXED = /^__(Host|Secure)-/i;
 
 function header(request: TokenCarrier, name: string): string | undefined {
   const value = request.headers[name];
   return typeof value === 'string' ? value : undefined;
 }
 
+/** The origin a `Referer` names; an unparsable one is foreign (`'null'`). */
+function originOf(referer: string): string {
+  try {
+    return new URL(referer).origin;
+  } catch {
+    return 'null';
+  }
+}
+
+/** How many cookies of a `Cookie` header are named `name`: case-sensitive, whitespace around a name is not part of it. */
+function countCookies(raw: string, name: string): number {
+  let count = 0;
+  for (const pair of raw.split(';')) {
+    const equals = pair.indexOf('=');
+    if (equals >= 0 && pair.slice(0, equals).trim() === name) count++;
+  }
+  return count;
+}
+
 /**
- * The token in an `HttpOnly`, `Secure`, `SameSite=Lax` cookie: login answers 204 with `Set-Cookie`, logout clears it
- * with the same attributes. Reads the `Cookie` header itself, so neither cookie-parser nor @fastify/cookie is needed.
- * State-changing requests it authenticates must come from the app's own origin (CSRF protection, on by default).
+ * The token in an `HttpOnly`, `Secure`, `SameSite=Lax` cookie named `__Host-…`: login answers 204 with `Set-Cookie`,
+ * logout clears it with the same attributes. Reads the `Cookie` header itself, so neither cookie-parser nor
+ * @fastify/cookie is needed; a request carrying the cookie twice is not authenticated by it (a planted cookie beside
+ * the real one must not choose the account). State-changing requests it authenticates must come from the app's own
+ * origin (CSRF protection, on by default).
  * @publicApi
  */
 export class CookieTransport implements Transport {
@@ -41,13 +83,12 @@ export class CookieTransport implements Transport {
   readonly refreshCookieName: string;
   private readonly attributes: SerializeOptions;
   private readonly csrfProtection: boolean;
+  private readonly csrfAllowMissingOrigin: boolean;
   private readonly trustedOrigins: Set<string>;
 
   readonly loginOpenApi = { status: 204, description: 'Logged in: the cookie is set.' };
 
   constructor(private readonly options: CookieTransportOptions = {}) {
-    this.cookieName = options.cookieName ?? 'nest-users-auth';
-    this.refreshCookieName = `${this.cookieName}-refresh`;
     this.attributes = {
       path: options.cookiePath ?? '/',
       domain: options.cookieDomain,
@@ -55,7 +96,11 @@ export class CookieTransport implements Transport {
       httpOnly: options.cookieHttpOnly ?? true,
       sameSite: options.cookieSameSite ?? 'lax',
     };
+    const name = options.cookieName ?? 'nest-users-auth';
+    this.cookieName = options.cookieNamePrefix === false || PREFIXED.test(name) ? name : `${this.namePrefix()}${name}`;
+    this.refreshCookieName = `${this.cookieName}-refresh`;
     this.csrfProtection = options.csrfProtection ?? true;
+    this.csrfAllowMissingOrigin = options.csrfAllowMissingOrigin ?? false;
     this.trustedOrigins = new Set(options.trustedOrigins ?? []);
   }
 
@@ -77,7 +122,10 @@ export class CookieTransport implements Transport {
     const cleared = { ...this.attributes, maxAge: 0 };
     return {
       status: 204,
-      headers: { 'Set-Cookie': [serialize(this.cookieName, '', cleared), serialize(this.refreshCookieName, '', cleared)] },
+      headers: {
+        'Set-Cookie': [serialize(this.cookieName, '', cleared), serialize(this.refreshCookieName, '', cleared)],
+        'Cache-Control': 'no-store',
+      },
     };
   }
 
@@ -87,10 +135,13 @@ export class CookieTransport implements Transport {
     if (origin !== undefined && this.trustedOrigins.has(origin)) return true;
     const site = header(request, 'sec-fetch-site');
     if (site !== undefined) return site === 'same-origin' || site === 'none';
-    // No Fetch Metadata (older browsers, non-browser clients): judge by Origin, which browsers send cross-site.
-    if (origin === undefined) return true;
+    // No Fetch Metadata (older browsers, non-browser clients): the Origin, or else the Referer, names the sender.
+    const referer = header(request, 'referer');
+    const sender = origin ?? (referer === undefined ? undefined : originOf(referer));
+    if (sender === undefined) return this.csrfAllowMissingOrigin;
+    if (this.trustedOrigins.has(sender)) return true;
     const host = header(request, 'host');
-    return host !== undefined && (origin === `https://${host}` || origin === `http://${host}`);
+    return host !== undefined && (sender === `https://${host}` || sender === `http://${host}`);
   }
 
   securityScheme() {
@@ -102,9 +153,16 @@ export class CookieTransport implements Transport {
     };
   }
 
+  private namePrefix(): string {
+    if (!this.attributes.secure) return '';
+    return this.attributes.domain === undefined && this.attributes.path === '/' ? '__Host-' : '__Secure-';
+  }
+
   private readCookie(request: TokenCarrier, name: string): string | undefined {
     const raw = header(request, 'cookie');
-    if (!raw) return undefined;
+    // Twice the same name: one of them was planted (a sibling subdomain, an injected header), and which one the
+    // browser put first is no proof of which is genuine.
+    if (!raw || countCookies(raw, name) !== 1) return undefined;
     const value = parse(raw)[name];
     return value || undefined;
   }
