@@ -13,7 +13,7 @@ import {
   type AsymmetricAlgorithm,
   makeTestUser,
   userLookup,
-} from '../../../../test/fixtures/jwt-forge.js';
+} from '@nest-users/testing';
 import { InvalidIdError, UserNotExistsError } from '../errors/user.errors.js';
 import type { UserProtocol } from '../interfaces/user.interface.js';
 import type { UserLookup } from '../strategy/strategy.interface.js';
@@ -55,7 +55,8 @@ function setup(algorithm: AsymmetricAlgorithm) {
     fingerprintSecret,
     keys: [{ kid: 'b', privateKey: b.privateKey }, { kid: 'a', publicKey: a.publicKey }],
   });
-  const previous = new JwtAuthentication<TestUser>({ name: `${name}-old`, algorithm, lifetimeSeconds: 3600, fingerprintSecret, keys: [{ kid: 'a', privateKey: a.privateKey }] });
+  // The same backend as configured before the rotation (same name, so same audience).
+  const previous = new JwtAuthentication<TestUser>({ name, algorithm, lifetimeSeconds: 3600, fingerprintSecret, keys: [{ kid: 'a', privateKey: a.privateKey }] });
   const alice: TestUser = { id: randomUUID(), email: 'alice@example.com', hashedPassword: 'h1', isActive: true, isSuperuser: false, isVerified: true };
   const inactive: TestUser = { ...alice, id: randomUUID(), email: 'off@example.com', isActive: false };
   const strategy = registerPassportStrategy(backend, userLookup(alice, inactive));
@@ -147,9 +148,10 @@ describe('the passport strategy of an HMAC backend with several secrets', () => 
   it('picks the secret by kid and checks the fingerprint with that key', async () => {
     const secrets = { old: randomBytes(32), next: randomBytes(32) };
     const alice: TestUser = { id: randomUUID(), email: 'a@example.com', hashedPassword: 'h', isActive: true, isSuperuser: false, isVerified: true };
-    const before = new JwtAuthentication<TestUser>({ name: `hs-old-${++counter}`, lifetimeSeconds: 60, keys: [{ kid: 'old', secret: secrets.old }] });
+    const name = `hs-${++counter}`;
+    const before = new JwtAuthentication<TestUser>({ name, lifetimeSeconds: 60, keys: [{ kid: 'old', secret: secrets.old }] });
     const after = new JwtAuthentication<TestUser>({
-      name: `hs-${++counter}`,
+      name,
       lifetimeSeconds: 60,
       keys: [
         { kid: 'next', secret: secrets.next },
