@@ -22,6 +22,7 @@ export type { IssuedRefreshToken, TokenCarrier, Transport, TransportResponse } f
 export { JwtStrategy, type JwtStrategyOptions, type PublicJwk } from './strategy/jwt.strategy.js';
 export type { JwtAlgorithm, JwtKeyOptions } from './strategy/jwt-keys.js';
 export type { JwtClaims, JwtCodec, VerifiedJwt } from './strategy/jwt.codec.js';
+export { VerifiedTokenCache } from './strategy/verified-token.cache.js';
 export { collectPublicJwks, createJwksController } from './controllers/jwks.controller.factory.js';
 export type { Strategy, UserLookup } from './strategy/strategy.interface.js';
 export type { StoredToken, TokenStore } from './strategy/token-store.interface.js';
