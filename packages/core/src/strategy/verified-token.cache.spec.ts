@@ -110,8 +110,8 @@ describe('JwtStrategy with the verified-token cache', () => {
     return { strategy, alice, users: userLookup(alice), verify: vi.spyOn(strategy.codec, 'verify') };
   }
 
-  it('with verifiedTokenCacheSize: the signature of a token is checked once, the user and its pfp every time', async () => {
-    const ctx = setup({ verifiedTokenCacheSize: 16 });
+  it('is on by default: the signature of a token is checked once, the user and its pfp every time', async () => {
+    const ctx = setup();
     const token = await ctx.strategy.writeToken(ctx.alice);
     for (let i = 0; i < 3; i++) await expect(ctx.strategy.readToken(token, ctx.users)).resolves.toBe(ctx.alice);
     expect(ctx.verify).toHaveBeenCalledTimes(1);
@@ -125,8 +125,8 @@ describe('JwtStrategy with the verified-token cache', () => {
     await expect(ctx.strategy.readToken(fresh, ctx.users)).resolves.toBeNull();
   });
 
-  it('is off by default (and with verifiedTokenCacheSize: 0): every request goes through the codec', async () => {
-    const ctx = setup();
+  it('is off with verifiedTokenCacheSize: 0: every request goes through the codec', async () => {
+    const ctx = setup({ verifiedTokenCacheSize: 0 });
     const token = await ctx.strategy.writeToken(ctx.alice);
     for (let i = 0; i < 3; i++) await expect(ctx.strategy.readToken(token, ctx.users)).resolves.toBe(ctx.alice);
     expect(ctx.verify).toHaveBeenCalledTimes(3);
