@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { hash as argon2Hash, verify as argon2Verify, type Options as Argon2Options } from '@node-rs/argon2';
-import { JwtStrategy } from '@nest-users/core';
+import { JwtAuthentication } from '@nest-users/core';
 import autocannon from 'autocannon';
 import { formatMicro, microBenchmarks, type MicroRow } from './micro.js';
 import { formatProfile, formatProfileComparison, summarizeProfile } from './profile.js';
@@ -1128,7 +1128,8 @@ async function main(): Promise<void> {
     copyFileSync(db1k, db1kWal);
     const secrets = [0, 1, 2].map(() => randomBytes(32).toString('base64url'));
     const mint = (users: SeededUser[]) => {
-      const strategy = new JwtStrategy({ secret: secrets[0]!, lifetimeSeconds: 3600 });
+      // The first backend of the app under test is named `jwt`: its tokens carry nest-users:auth:jwt.
+      const { strategy } = new JwtAuthentication({ secret: secrets[0]!, lifetimeSeconds: 3600 });
       return Promise.all(users.map((user) => strategy.writeToken({ ...user, isActive: true, isSuperuser: false, isVerified: true })));
     };
     const context: Context = {

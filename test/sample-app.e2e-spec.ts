@@ -138,6 +138,20 @@ describe.each(variants)('sample app on %s + %s', (platform, database) => {
     await request(h.http).get('/notes').expect(401);
   });
 
+  it.skipIf(skip)("refuses one backend's JWT on the other, though both share the secret (audience nest-users:auth:<name>)", async () => {
+    const { email, token: bearerToken } = await newUser(h.http);
+    const cookieLogin = await request(h.http).post('/auth/cookie/login').type('form').send({ username: email, password: PASSWORD }).expect(204);
+    const cookieToken = /nest-users-auth=([^;]+)/.exec(String(cookieLogin.headers['set-cookie']))![1]!;
+    const asCookie = (token: string) => request(h.http).get('/users/me').set('Cookie', `nest-users-auth=${token}`);
+    const asBearer = (token: string) => request(h.http).get('/users/me').set('Authorization', `Bearer ${token}`);
+    // Each works where it was minted...
+    await asCookie(cookieToken).expect(200);
+    await asBearer(bearerToken).expect(200);
+    // ...and nowhere else: the cookie's JWT as a bearer (the jwt backend), the bearer JWT as the cookie.
+    await asBearer(cookieToken).expect(401);
+    await asCookie(bearerToken).expect(401);
+  });
+
   it.skipIf(skip)('answers 422 to a bad note or a malformed id', async () => {
     const { token } = await newUser(h.http);
     const post = (body: object) => request(h.http).post('/notes').set('Authorization', `Bearer ${token}`).send(body);

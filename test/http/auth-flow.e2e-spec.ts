@@ -62,7 +62,7 @@ describe.each(variants)('register → login → protected routes (%s, %s, %s)', 
       const { header, payload } = jsonwebtoken.decode(response.body.access_token, { complete: true })!;
       expect(header.alg).toBe('HS256');
       expect(Object.keys(payload as object).sort()).toEqual(['aud', 'exp', 'iat', 'pfp', 'sub']);
-      expect((payload as { aud: string }).aud).toBe('nest-users:auth');
+      expect((payload as { aud: string }).aud).toBe('nest-users:auth:jwt');
       expect((payload as { exp: number }).exp - (payload as { iat: number }).iat).toBe(3600);
     });
 
@@ -80,7 +80,7 @@ describe.each(variants)('register → login → protected routes (%s, %s, %s)', 
       expect((await as(mobileToken, '/probe/jwt-only')).status).toBe(401);
       expect((await as(mobileToken, '/probe/mobile-only')).status).toBe(200);
       expect((await as(token, '/probe/mobile-only')).status).toBe(401);
-      const forged = jsonwebtoken.sign({ sub: (jsonwebtoken.decode(token) as { sub: string }).sub, aud: 'nest-users:auth' }, t.secrets.mobile, { expiresIn: 60 });
+      const forged = jsonwebtoken.sign({ sub: (jsonwebtoken.decode(token) as { sub: string }).sub, aud: 'nest-users:auth:jwt' }, t.secrets.mobile, { expiresIn: 60 });
       expect((await as(forged, '/probe/jwt-only')).status).toBe(401);
     });
 
@@ -108,11 +108,11 @@ describe.each(variants)('register → login → protected routes (%s, %s, %s)', 
 
     it('refuses an expired token and a token for an unknown user', async () => {
       const sub = (jsonwebtoken.decode(token) as { sub: string }).sub;
-      const expired = jsonwebtoken.sign({ sub, aud: 'nest-users:auth', exp: Math.floor(Date.now() / 1000) - 1 }, t.secrets.jwt);
+      const expired = jsonwebtoken.sign({ sub, aud: 'nest-users:auth:jwt', exp: Math.floor(Date.now() / 1000) - 1 }, t.secrets.jwt);
       expect((await http().get('/users/me').set('Authorization', `Bearer ${expired}`)).status).toBe(401);
-      const ghost = jsonwebtoken.sign({ sub: '00000000-0000-4000-8000-000000000000', aud: 'nest-users:auth' }, t.secrets.jwt, { expiresIn: 60 });
+      const ghost = jsonwebtoken.sign({ sub: '00000000-0000-4000-8000-000000000000', aud: 'nest-users:auth:jwt' }, t.secrets.jwt, { expiresIn: 60 });
       expect((await http().get('/users/me').set('Authorization', `Bearer ${ghost}`)).status).toBe(401);
-      const notUuid = jsonwebtoken.sign({ sub: 'not-a-uuid', aud: 'nest-users:auth' }, t.secrets.jwt, { expiresIn: 60 });
+      const notUuid = jsonwebtoken.sign({ sub: 'not-a-uuid', aud: 'nest-users:auth:jwt' }, t.secrets.jwt, { expiresIn: 60 });
       expect((await http().get('/users/me').set('Authorization', `Bearer ${notUuid}`)).status).toBe(401);
     });
 

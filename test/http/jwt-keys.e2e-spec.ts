@@ -1,13 +1,13 @@
 import { createPublicKey, verify as cryptoVerify, type JsonWebKey } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { JwtStrategy } from '@nest-users/core';
+import { JwtAuthentication } from '@nest-users/core';
 import jsonwebtoken from 'jsonwebtoken';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asymmetricKeys, createAsymmetricApp, KIDS, type AsymmetricApp, type Platform } from '../fixtures/asymmetric-app.js';
 import { login, register } from '../fixtures/http.js';
-import { b64json, forgeHmac, forgeSigned, PRIVATE_JWK_MEMBERS, publicKeyAsSecrets, withSignature } from '../fixtures/jwt-forge.js';
+import { b64json, forgeHmac, forgeSigned, PRIVATE_JWK_MEMBERS, publicKeyAsSecrets, withSignature } from '@nest-users/testing';
 import type { User } from '../fixtures/user.entity.js';
 
 type Backend = 'rsa' | 'ec' | 'ed';
@@ -22,12 +22,14 @@ const decode = (token: string) =>
 /** A strategy as the `rsa` backend was configured before the rotation: the old key signed. */
 function beforeRotation() {
   const keys = asymmetricKeys();
-  return new JwtStrategy<User>({
+  // The `rsa` backend as it was configured before the rotation (same name: same audience).
+  return new JwtAuthentication<User>({
+    name: 'rsa',
     algorithm: 'RS256',
     lifetimeSeconds: 3600,
     fingerprintSecret: keys.fingerprintSecret,
     keys: [{ kid: KIDS.rsaOld, privateKey: keys.rsaOld.privateKey }],
-  });
+  }).strategy;
 }
 
 describe.each(['express', 'fastify'] as Platform[])('asymmetric JWT backends end to end (%s)', (platform) => {

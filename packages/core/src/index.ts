@@ -28,6 +28,8 @@ export { CookieTransport, type CookieTransportOptions } from './transport/cookie
 export type { IssuedRefreshToken, TokenCarrier, Transport, TransportResponse } from './transport/transport.interface.js';
 export { JwtStrategy, type JwtStrategyOptions, type PublicJwk } from './strategy/jwt.strategy.js';
 export type { JwtAlgorithm, JwtKeyOptions } from './strategy/jwt-keys.js';
+export type { JwtClaims, JwtCodec, VerifiedJwt } from './strategy/jwt.codec.js';
+export { VerifiedTokenCache } from './strategy/verified-token.cache.js';
 export { collectPublicJwks, createJwksController } from './controllers/jwks.controller.factory.js';
 export type { Strategy, UserLookup } from './strategy/strategy.interface.js';
 export type { StoredToken, TokenKind, TokenStore } from './strategy/token-store.interface.js';
@@ -85,4 +87,4 @@ export {
 export { StrategyDestroyNotSupportedError, TransportLogoutNotSupportedError } from './errors/not-supported.errors.js';
 export { StoreUnavailableError } from './errors/store.errors.js';
 export { StoreUnavailableFilter } from './http/store-unavailable.filter.js';
-export { DEFAULT_AUTH_AUDIENCE } from './users-auth.constants.js';
+export { backendAudience, DEFAULT_AUTH_AUDIENCE } from './users-auth.constants.js';

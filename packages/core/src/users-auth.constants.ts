@@ -1,5 +1,10 @@
-/** `aud` of access tokens unless a backend says otherwise. */
+/** Prefix of the default `aud` of access tokens: each backend adds its name (see `backendAudience`). */
 export const DEFAULT_AUTH_AUDIENCE = 'nest-users:auth';
+
+/** The default `aud` of a backend's access tokens, `nest-users:auth:<name>`: no other backend accepts them. */
+export function backendAudience(backendName: string): string {
+  return `${DEFAULT_AUTH_AUDIENCE}:${backendName}`;
+}
 
 /** Metadata written by `@Authenticated()` and read by `UsersAuthGuard`. */
 export const AUTHENTICATED_METADATA = 'users-auth:authenticated';

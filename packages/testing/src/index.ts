@@ -6,3 +6,20 @@ export {
   type ContractUser,
   type UserRepositoryContractFixture,
 } from './user-repository.contract.js';
+export {
+  b64json,
+  forgeHmac,
+  forgeSigned,
+  makeTestUser,
+  now,
+  opensshPublicKey,
+  PRIVATE_JWK_MEMBERS,
+  publicKeyAsSecrets,
+  rawPublicKey,
+  signature,
+  testKeyPair,
+  userLookup,
+  withSignature,
+  type AsymmetricAlgorithm,
+  type KeyPair,
+} from './jwt-forge.js';

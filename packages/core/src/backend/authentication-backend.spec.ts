@@ -136,7 +136,7 @@ describe('JwtAuthentication', () => {
     expect(a.algorithm).toBe('HS256');
     expect([a.algorithm, a.audience, a.lifetimeSeconds]).toEqual([b.algorithm, b.audience, b.lifetimeSeconds]);
     expect(a.key.equals(b.key)).toBe(true);
-    expect(a.verifyOptions).toEqual(b.verifyOptions);
+    expect(a.audience).toEqual(['nest-users:auth:jwt']);
 
     const lookup = { parseId: (id: unknown) => id as string, get: async () => user };
     await expect(long.strategy.readToken(await short.strategy.writeToken(user), lookup)).resolves.toBe(user);
@@ -157,6 +157,46 @@ describe('JwtAuthentication', () => {
     expect(backend.tokenUrl).toBe('/proxy/auth/mobile/login');
     expect(backend.strategy.audience).toEqual(['fastapi-users:auth']);
     expect(backend.strategy.algorithm).toBe('HS512');
+  });
+
+  it("names the backend in its default audience, handed over by AuthenticationBackend: another backend's token is refused", async () => {
+    const lookup = { parseId: (id: unknown) => id as string, get: async () => user };
+    const x = new AuthenticationBackend<TestUser>({ name: 'x', transport: new BearerTransport(), strategy: new JwtStrategy<TestUser>({ secret, lifetimeSeconds: 60 }) });
+    const cookie = new JwtAuthentication<TestUser>({ name: 'cookie', secret, lifetimeSeconds: 60 });
+    const jwt = new JwtAuthentication<TestUser>({ secret, lifetimeSeconds: 60 });
+    expect((x.strategy as JwtStrategy<TestUser>).audience).toEqual(['nest-users:auth:x']);
+    expect(cookie.strategy.audience).toEqual(['nest-users:auth:cookie']);
+    // Same secret, three backends: each accepts its own tokens only.
+    for (const [minter, reader] of [[cookie, jwt], [jwt, cookie], [x, jwt], [jwt, x]] as const) {
+      await expect(reader.strategy.readToken(await minter.strategy.writeToken(user), lookup)).resolves.toBeNull();
+    }
+    for (const backend of [x, cookie, jwt]) {
+      await expect(backend.strategy.readToken(await backend.strategy.writeToken(user), lookup)).resolves.toBe(user);
+    }
+  });
+
+  it('shares tokens between backends only through an explicit audience', async () => {
+    const lookup = { parseId: (id: unknown) => id as string, get: async () => user };
+    const a = new JwtAuthentication<TestUser>({ name: 'a', secret, lifetimeSeconds: 60, audience: ['fastapi-users:auth'] });
+    const b = new JwtAuthentication<TestUser>({ name: 'b', secret, lifetimeSeconds: 60, audience: ['fastapi-users:auth'] });
+    await expect(b.strategy.readToken(await a.strategy.writeToken(user), lookup)).resolves.toBe(user);
+    // One explicit-audience strategy may serve two backends; a default-audience one may not.
+    const shared = new JwtStrategy<TestUser>({ secret, lifetimeSeconds: 60, audience: ['app'] });
+    new AuthenticationBackend({ name: 'one', transport: new BearerTransport(), strategy: shared });
+    expect(() => new AuthenticationBackend({ name: 'two', transport: new BearerTransport(), strategy: shared })).not.toThrow();
+    const own = new JwtStrategy<TestUser>({ secret, lifetimeSeconds: 60 });
+    new AuthenticationBackend({ name: 'one', transport: new BearerTransport(), strategy: own });
+    expect(() => new AuthenticationBackend({ name: 'two', transport: new BearerTransport(), strategy: own })).toThrow(
+      /"one" and "two".*audience/,
+    );
+  });
+
+  it('refuses to sign or read before it belongs to a backend, unless its audience is set', async () => {
+    const lone = new JwtStrategy<TestUser>({ secret, lifetimeSeconds: 60 });
+    await expect(lone.writeToken(user)).rejects.toThrow(UsersAuthConfigurationError);
+    await expect(lone.readToken('a.b.c', { parseId: (id) => id as string, get: async () => user })).rejects.toThrow(/AuthenticationBackend/);
+    const explicit = new JwtStrategy<TestUser>({ secret, lifetimeSeconds: 60, audience: ['app'] });
+    await expect(explicit.writeToken(user)).resolves.toMatch(/^eyJ/);
   });
 
   it('validates its name like any backend', () => {

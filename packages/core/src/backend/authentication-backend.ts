@@ -50,6 +50,7 @@ export class AuthenticationBackend<U extends UserProtocol<ID> = UserProtocol<any
     this.name = options.name;
     this.transport = options.transport;
     this.strategy = options.strategy;
+    this.strategy.attachToBackend?.(this.name);
     this.tokenUrl = options.tokenUrl;
     if (options.refresh) {
       const lifetimeSeconds = options.refresh.lifetimeSeconds ?? DEFAULT_REFRESH_LIFETIME_SECONDS;

@@ -13,7 +13,7 @@ import {
   type AsymmetricAlgorithm,
   makeTestUser,
   userLookup,
-} from '../../../../test/fixtures/jwt-forge.js';
+} from '@nest-users/testing';
 import { InvalidIdError, UserNotExistsError } from '../errors/user.errors.js';
 import type { UserProtocol } from '../interfaces/user.interface.js';
 import type { UserLookup } from '../strategy/strategy.interface.js';
@@ -55,7 +55,8 @@ function setup(algorithm: AsymmetricAlgorithm) {
     fingerprintSecret,
     keys: [{ kid: 'b', privateKey: b.privateKey }, { kid: 'a', publicKey: a.publicKey }],
   });
-  const previous = new JwtAuthentication<TestUser>({ name: `${name}-old`, algorithm, lifetimeSeconds: 3600, fingerprintSecret, keys: [{ kid: 'a', privateKey: a.privateKey }] });
+  // The same backend as configured before the rotation (same name, so same audience).
+  const previous = new JwtAuthentication<TestUser>({ name, algorithm, lifetimeSeconds: 3600, fingerprintSecret, keys: [{ kid: 'a', privateKey: a.privateKey }] });
   const alice: TestUser = { id: randomUUID(), email: 'alice@example.com', hashedPassword: 'h1', isActive: true, isSuperuser: false, isVerified: true };
   const inactive: TestUser = { ...alice, id: randomUUID(), email: 'off@example.com', isActive: false };
   const strategy = registerPassportStrategy(backend, userLookup(alice, inactive));
@@ -147,9 +148,10 @@ describe('the passport strategy of an HMAC backend with several secrets', () => 
   it('picks the secret by kid and checks the fingerprint with that key', async () => {
     const secrets = { old: randomBytes(32), next: randomBytes(32) };
     const alice: TestUser = { id: randomUUID(), email: 'a@example.com', hashedPassword: 'h', isActive: true, isSuperuser: false, isVerified: true };
-    const before = new JwtAuthentication<TestUser>({ name: `hs-old-${++counter}`, lifetimeSeconds: 60, keys: [{ kid: 'old', secret: secrets.old }] });
+    const name = `hs-${++counter}`;
+    const before = new JwtAuthentication<TestUser>({ name, lifetimeSeconds: 60, keys: [{ kid: 'old', secret: secrets.old }] });
     const after = new JwtAuthentication<TestUser>({
-      name: `hs-${++counter}`,
+      name,
       lifetimeSeconds: 60,
       keys: [
         { kid: 'next', secret: secrets.next },
@@ -163,5 +165,74 @@ describe('the passport strategy of an HMAC backend with several secrets', () => 
     // Signed with the old secret but naming the new kid (and the other way round): refused.
     await expect(authenticate(strategy, forgeHmac({ alg: 'HS256', typ: 'JWT', kid: 'next' }, claims, secrets.old))).resolves.toEqual({ failed: true });
     await expect(authenticate(strategy, forgeHmac({ alg: 'HS256', typ: 'JWT' }, claims, secrets.old))).resolves.toEqual({ failed: true });
+  });
+});
+
+/**
+ * One table of tokens, good and bad, through both paths: passport (`AuthGuard('users-auth:<name>')`, passport-jwt
+ * and jsonwebtoken around the codec) and the backend's own `readToken` (what `UsersAuthGuard` uses). Every verdict
+ * must be the same, with the verified-token cache on and off.
+ */
+describe.each([
+  ['HS256', 1024],
+  ['HS256', 0],
+  ['RS256', 1024],
+  ['ES256', 0],
+  ['EdDSA', 1024],
+] as const)('passport and readToken agree on every token: %s, verifiedTokenCacheSize %i', (algorithm, verifiedTokenCacheSize) => {
+  it('accepts the good tokens and refuses the bad ones, identically', async () => {
+    const hmac = algorithm === 'HS256';
+    const secret = randomBytes(32);
+    const pair = hmac ? undefined : testKeyPair(algorithm, 'table');
+    const signingKey = hmac ? undefined : pair!.privateKey;
+    const name = `table-${++counter}`;
+    const keyOptions = hmac ? { keys: [{ kid: 'k', secret }] } : { keys: [{ kid: 'k', privateKey: signingKey! }], fingerprintSecret };
+    const backend = new JwtAuthentication<TestUser>({ name, algorithm, lifetimeSeconds: 3600, verifiedTokenCacheSize, ...keyOptions });
+    const neighbour = new JwtAuthentication<TestUser>({ name: `${name}-cookie`, algorithm, lifetimeSeconds: 3600, ...keyOptions });
+    const alice = makeTestUser('alice@example.com');
+    const inactive = { ...makeTestUser('off@example.com'), isActive: false };
+    const users = userLookup(alice, inactive);
+    const passportStrategy = registerPassportStrategy(backend, users);
+
+    const good = JSON.parse(Buffer.from((await backend.strategy.writeToken(alice)).split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+    const header = (extra: Record<string, unknown> = {}) => ({ alg: algorithm, typ: 'JWT', kid: 'k', ...extra });
+    const sign = (head: Record<string, unknown>, payload: unknown) =>
+      hmac ? forgeHmac(head, payload, secret) : forgeSigned(head, payload, signingKey!);
+    const claims = (extra: Record<string, unknown> = {}) => ({ ...good, ...extra });
+    const { kid: _kid, ...noKid } = header();
+    const table: Array<[string, string, boolean]> = [
+      ['written by the backend', await backend.strategy.writeToken(alice), true],
+      ['signed by hand, same claims', sign(header(), claims()), true],
+      ['aud as a list with ours', sign(header(), claims({ aud: ['other', good.aud] })), true],
+      ['iat 30 s ahead', sign(header(), claims({ iat: now() + 30 })), true],
+      ['no kid (one key)', sign(noKid, claims()), true],
+      ['of the neighbour backend (same keys)', await neighbour.strategy.writeToken(alice), false],
+      ['the old shared audience', sign(header(), claims({ aud: 'nest-users:auth' })), false],
+      ['expired', sign(header(), claims({ exp: now() - 1 })), false],
+      ['without exp', sign(header(), (({ exp: _exp, ...rest }) => rest)(claims())), false],
+      ['nbf ahead', sign(header(), claims({ nbf: now() + 60 })), false],
+      ['iat far ahead', sign(header(), claims({ iat: now() + 3600 })), false],
+      ['sub missing', sign(header(), claims({ sub: undefined })), false],
+      ['sub a number', sign(header(), claims({ sub: 42 })), false],
+      ['payload a JSON string', sign(header(), JSON.stringify(claims())), false],
+      ['pfp of another password', sign(header(), claims({ pfp: 'AAAAAAAAAAAAAAAAAAAAAA' })), false],
+      ['inactive user', await backend.strategy.writeToken(inactive), false],
+      ['unknown kid', sign(header({ kid: 'other' }), claims()), false],
+      ['crit', sign(header({ crit: ['x-foo'], 'x-foo': 1 }), claims()), false],
+      ['jku', sign(header({ jku: 'http://127.0.0.1:1/jwks.json' }), claims()), false],
+      ['alg none', `${b64json(header({ alg: 'none' }))}.${b64json(claims())}.`, false],
+      ['another alg', forgeHmac(header({ alg: 'HS512' }), claims(), secret, 'sha512'), false],
+      ['bad signature', `${sign(header(), claims()).slice(0, -6)}AAAAAA`, false],
+      ['garbage', 'a.b.c', false],
+    ];
+    for (const [label, token, accepted] of table) {
+      for (let round = 0; round < 2; round++) {
+        const viaStrategy = await backend.strategy.readToken(token, users);
+        const direct = viaStrategy?.isActive ? { user: viaStrategy } : { failed: true };
+        const viaPassport = await authenticate(passportStrategy, token);
+        expect({ label, verdict: viaPassport }).toEqual({ label, verdict: direct });
+        expect({ label, accepted: 'user' in direct }).toEqual({ label, accepted });
+      }
+    }
   });
 });

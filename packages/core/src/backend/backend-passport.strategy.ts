@@ -1,6 +1,6 @@
 import passport from 'passport';
-import type { Algorithm, Jwt } from 'jsonwebtoken';
-import { Strategy as PassportJwtStrategy, type StrategyOptionsWithoutRequest } from 'passport-jwt';
+import type { Algorithm } from 'jsonwebtoken';
+import { Strategy as PassportJwtStrategy, type StrategyOptionsWithRequest } from 'passport-jwt';
 import type { UserProtocol } from '../interfaces/user.interface.js';
 import { JwtStrategy } from '../strategy/jwt.strategy.js';
 import type { UserLookup } from '../strategy/strategy.interface.js';
@@ -20,7 +20,8 @@ export function registerPassportStrategy<U extends UserProtocol<ID>, ID>(
   backend: AuthenticationBackend<U, ID>,
   users: UserLookup<U, ID>,
 ): passport.Strategy {
-  // EdDSA is verified by JwtStrategy itself (jsonwebtoken 9 has no EdDSA): the generic strategy delegates to it.
+  // passport-jwt verifies through jsonwebtoken, which has no EdDSA: EdDSA backends get the generic strategy, which
+  // delegates to JwtStrategy (and so to the same codec).
   const strategy =
     backend.strategy instanceof JwtStrategy && backend.strategy.algorithm !== 'EdDSA'
       ? createPassportJwtStrategy(backend, backend.strategy, users)
@@ -29,35 +30,37 @@ export function registerPassportStrategy<U extends UserProtocol<ID>, ID>(
   return strategy;
 }
 
+/**
+ * passport-jwt, deciding nothing on its own: the codec picks the key (by `kid`, among the configured keys, never by
+ * the header's `alg`, never with I/O), and the verify callback accepts only what `JwtStrategy.readToken` accepts for
+ * the same token (the codec's header, signature and claim checks, then the user and its password fingerprint). So a
+ * token passes here exactly when it passes the codec and jsonwebtoken both; `backend-passport.strategy.spec.ts`
+ * runs one table of tokens through this and through the strategy to show they never differ.
+ */
 function createPassportJwtStrategy<U extends UserProtocol<ID>, ID>(
   backend: AuthenticationBackend<U, ID>,
   jwt: JwtStrategy<U, ID>,
   users: UserLookup<U, ID>,
 ): passport.Strategy {
-  // `complete: true` stays: the verify callback gets the header too, to check the fingerprint with the token's key.
-  const { algorithms, audience, ...jsonWebTokenOptions } = jwt.verifyOptions;
-  const options: StrategyOptionsWithoutRequest = {
-    jwtFromRequest: (request) => {
-      const token = backend.transport.extractToken(request);
-      return token && jwt.isWellFormed(token) ? token : null;
-    },
-    // The key named by the token's `kid`, among the backend's configured keys only, as a KeyObject (a secret for
-    // HS*, a public key otherwise) fixed at boot: never a key chosen by the header's `alg`, never any I/O.
+  const codec = jwt.codec;
+  const options: StrategyOptionsWithRequest = {
+    jwtFromRequest: (request) => backend.transport.extractToken(request),
     secretOrKeyProvider: (_request: unknown, rawJwtToken: string, done: (error: unknown, key?: unknown) => void) => {
-      const key = jwt.keyForToken(rawJwtToken);
+      const key = codec.keyFor(rawJwtToken);
       if (key) done(null, key);
       else done(new Error('No configured key for this token'));
     },
-    algorithms: algorithms as Algorithm[],
-    audience: audience as string[],
-    jsonWebTokenOptions,
+    algorithms: [codec.algorithm as Algorithm],
+    audience: [...codec.audience],
+    jsonWebTokenOptions: { clockTolerance: 0 },
     ignoreExpiration: false,
-  } as StrategyOptionsWithoutRequest;
-  return new PassportJwtStrategy(options, (decoded: Jwt, done: (error: unknown, user?: unknown) => void) => {
-    const { header, payload } = decoded;
-    if (!jwt.isUnderstoodHeader(header) || typeof payload !== 'object' || payload === null) return done(null, false);
+    passReqToCallback: true,
+  } as StrategyOptionsWithRequest;
+  return new PassportJwtStrategy(options, (request: unknown, _payload: unknown, done: (error: unknown, user?: unknown) => void) => {
+    const token = backend.transport.extractToken(request as never);
+    if (!token) return done(null, false);
     // Same rule as UsersAuthGuard's default: an inactive user is no user.
-    jwt.userFromPayload(payload, users, header.kid).then((user) => done(null, user?.isActive ? user : false), done);
+    jwt.readToken(token, users).then((user) => done(null, user?.isActive ? user : false), done);
   });
 }
 

@@ -1,10 +1,11 @@
 import type { KeyObject } from 'node:crypto';
-import jsonwebtoken, { type JwtPayload } from 'jsonwebtoken';
 import type { AuthenticationBackend } from '../backend/authentication-backend.js';
 import { UsersAuthConfigurationError } from '../errors/configuration.errors.js';
 import type { UserProtocol } from '../interfaces/user.interface.js';
 import type { PurposeTokenOptions, UsersAuthModuleOptions } from '../interfaces/users-auth-module-options.interface.js';
+import { JwtCodec, type JwtClaims } from '../strategy/jwt.codec.js';
 import { createHmacKey } from '../strategy/jwt-key.util.js';
+import { parseJwtKeySet } from '../strategy/jwt-keys.js';
 import { JwtStrategy } from '../strategy/jwt.strategy.js';
 import { fingerprintsEqual, passwordFingerprint } from '../strategy/password-fingerprint.util.js';
 
@@ -12,34 +13,24 @@ export const VERIFY_AUDIENCE = 'nest-users:verify';
 export const RESET_PASSWORD_AUDIENCE = 'nest-users:reset';
 const DEFAULT_LIFETIME_SECONDS = 3600;
 
-/** Signs and reads one kind of single-purpose token (verify or reset), with its own key and audience. */
+/** Signs and reads one kind of single-purpose token (verify or reset), with its own key and audience, by the codec. */
 class PurposeToken {
+  private readonly codec: JwtCodec;
+
   constructor(
     readonly key: KeyObject,
-    private readonly audience: string,
+    audience: string,
     private readonly lifetimeSeconds: number,
-  ) {}
-
-  sign(claims: Record<string, string>): string {
-    return jsonwebtoken.sign({ ...claims, aud: this.audience }, this.key, {
-      algorithm: 'HS256',
-      expiresIn: this.lifetimeSeconds,
-    });
+  ) {
+    this.codec = new JwtCodec(parseJwtKeySet({ algorithm: 'HS256', secret: key }, `${audience} token`), [audience]);
   }
 
-  read(token: unknown): JwtPayload | null {
-    if (typeof token !== 'string') return null;
-    try {
-      const { header, payload } = jsonwebtoken.verify(token, this.key, {
-        algorithms: ['HS256'],
-        audience: this.audience,
-        complete: true,
-      });
-      if ('crit' in header || typeof payload !== 'object' || typeof payload.exp !== 'number') return null;
-      return typeof payload.sub === 'string' ? payload : null;
-    } catch {
-      return null;
-    }
+  sign(claims: { sub: string } & Record<string, string>): string {
+    return this.codec.sign(claims, this.lifetimeSeconds);
+  }
+
+  read(token: unknown): JwtClaims | null {
+    return this.codec.verify(token)?.claims ?? null;
   }
 }
 
@@ -66,7 +57,7 @@ export class UserTokens {
   readVerifyToken(token: unknown): VerifyClaims | null {
     const payload = this.verify.read(token);
     return payload && typeof payload.email === 'string' && typeof payload.sfp === 'string'
-      ? { sub: payload.sub!, email: payload.email, sfp: payload.sfp }
+      ? { sub: payload.sub, email: payload.email, sfp: payload.sfp }
       : null;
   }
 
@@ -82,7 +73,7 @@ export class UserTokens {
   /** The user id of a valid reset token, or `null`; the caller checks the fingerprint with `resetTokenMatches`. */
   readResetToken(token: unknown): { sub: string; pfp: string } | null {
     const payload = this.reset.read(token);
-    return payload && typeof payload.pfp === 'string' ? { sub: payload.sub!, pfp: payload.pfp } : null;
+    return payload && typeof payload.pfp === 'string' ? { sub: payload.sub, pfp: payload.pfp } : null;
   }
 
   resetTokenMatches(fingerprint: string, user: UserProtocol<unknown>): boolean {

@@ -13,7 +13,7 @@ import {
   type AsymmetricAlgorithm,
   makeTestUser,
   userLookup,
-} from '../../../../test/fixtures/jwt-forge.js';
+} from '@nest-users/testing';
 import { JwtAuthentication } from '../backend/jwt-authentication.js';
 import { UsersAuthConfigurationError } from '../errors/configuration.errors.js';
 import { InvalidIdError, UserNotExistsError } from '../errors/user.errors.js';
@@ -25,6 +25,14 @@ import type { UserLookup } from './strategy.interface.js';
 type TestUser = UserProtocol<string>;
 const ALGORITHMS: AsymmetricAlgorithm[] = ['RS256', 'ES256', 'EdDSA'];
 const fingerprintSecret = randomBytes(32);
+const AUDIENCE = 'nest-users:auth:jwt';
+
+/** A strategy as a backend named `jwt` holds it: its default audience is `nest-users:auth:jwt`. */
+function jwtStrategy(options: JwtStrategyOptions): JwtStrategy<TestUser> {
+  const strategy = new JwtStrategy<TestUser>(options);
+  strategy.attachToBackend('jwt');
+  return strategy;
+}
 
 
 
@@ -32,19 +40,19 @@ const fingerprintSecret = randomBytes(32);
  * A backend mid-rotation: key `b` signs, key `a` (public part only) still verifies. `old` is how the backend was
  * configured before the rotation (key `a` signing), with the same fingerprint secret.
  */
-function setup(algorithm: AsymmetricAlgorithm, options: Partial<JwtStrategyOptions> = {}) {
+function baseSetup(algorithm: AsymmetricAlgorithm, options: Partial<JwtStrategyOptions> = {}) {
   const a = testKeyPair(algorithm, 'a');
   const b = testKeyPair(algorithm, 'b');
   const base = { algorithm, lifetimeSeconds: 3600, fingerprintSecret };
-  const strategy = new JwtStrategy<TestUser>({ ...base, keys: [{ kid: 'b', privateKey: b.privateKey }, { kid: 'a', publicKey: a.publicKey }], ...options });
-  const old = new JwtStrategy<TestUser>({ ...base, keys: [{ kid: 'a', privateKey: a.privateKey }] });
+  const strategy = jwtStrategy({ ...base, keys: [{ kid: 'b', privateKey: b.privateKey }, { kid: 'a', publicKey: a.publicKey }], ...options });
+  const old = jwtStrategy({ ...base, keys: [{ kid: 'a', privateKey: a.privateKey }] });
   const alice = makeTestUser('alice@example.com');
   const bob = makeTestUser('bob@example.com');
   const users = userLookup(alice, bob);
   const pfpOf = async (user: TestUser, by = strategy) => (jsonwebtoken.decode(await by.writeToken(user)) as jsonwebtoken.JwtPayload).pfp;
   const claims = async (extra: Record<string, unknown> = {}) => ({
     sub: alice.id,
-    aud: 'nest-users:auth',
+    aud: AUDIENCE,
     iat: now(),
     exp: now() + 3600,
     pfp: await pfpOf(alice),
@@ -55,15 +63,20 @@ function setup(algorithm: AsymmetricAlgorithm, options: Partial<JwtStrategyOptio
   const sign = (head: Record<string, unknown>, payload: unknown, key: KeyObject = b.privateKey, alg?: string) => forgeSigned(head, payload, key, alg);
   return { algorithm, a, b, strategy, old, alice, bob, users, claims, header, sign, pfpOf };
 }
-type Setup = ReturnType<typeof setup>;
+type Setup = ReturnType<typeof baseSetup>;
 
+/** The codec and `readToken` refuse (twice: a refusal is never remembered), without loading anyone. */
 async function expectRejected({ strategy, users }: Setup, token: string) {
-  expect(strategy.verify(token)).toBeNull();
+  expect(strategy.codec.verify(token)).toBeNull();
+  await expect(strategy.readToken(token, users)).resolves.toBeNull();
   await expect(strategy.readToken(token, users)).resolves.toBeNull();
   expect(users.get).not.toHaveBeenCalled();
 }
 
-describe.each(ALGORITHMS)('JwtStrategy with %s', (algorithm) => {
+// Every verdict must be the same with the verified-token cache on (the default) and off.
+const CASES = ALGORITHMS.flatMap((algorithm) => [1024, 0].map((size) => [algorithm, size] as const));
+describe.each(CASES)('JwtStrategy with %s (verifiedTokenCacheSize %i)', (algorithm, verifiedTokenCacheSize) => {
+  const setup = (alg: AsymmetricAlgorithm, options: Partial<JwtStrategyOptions> = {}) => baseSetup(alg, { verifiedTokenCacheSize, ...options });
   describe('a token it wrote', () => {
     it('carries alg and the kid of the signing key, exactly sub, aud, iat, exp, pfp, and round-trips', async () => {
       const ctx = setup(algorithm);
@@ -337,7 +350,7 @@ describe.each(ALGORITHMS)('JwtStrategy with %s', (algorithm) => {
 
     it('accepts iat up to 60 s ahead, an audience list holding ours, and nbf in the past', async () => {
       const ctx = setup(algorithm);
-      const token = ctx.sign(ctx.header(), await ctx.claims({ iat: now() + 30, aud: ['other', 'nest-users:auth'], nbf: now() - 5 }));
+      const token = ctx.sign(ctx.header(), await ctx.claims({ iat: now() + 30, aud: ['other', AUDIENCE], nbf: now() - 5 }));
       await expect(ctx.strategy.readToken(token, ctx.users)).resolves.toBe(ctx.alice);
     });
 
@@ -405,7 +418,7 @@ describe.each(ALGORITHMS)('JwtStrategy with %s', (algorithm) => {
 
     it('a verify-only instance (public keys + fingerprintSecret) accepts the issuer tokens and checks their pfp', async () => {
       const ctx = setup(algorithm);
-      const verifier = new JwtStrategy<TestUser>({
+      const verifier = jwtStrategy({
         algorithm,
         lifetimeSeconds: 3600,
         fingerprintSecret,
@@ -459,20 +472,20 @@ describe.each(ALGORITHMS)('JwtStrategy with %s', (algorithm) => {
     it('without fingerprintSecret, derives from the private signing key, whatever its PEM encoding', () => {
       const options = { algorithm, lifetimeSeconds: 60, revokeOnPasswordChange: false } as const;
       const { privateKey } = testKeyPair(algorithm, 'b');
-      const fromKeyObject = new JwtStrategy({ ...options, keys: [{ kid: 'b', privateKey }] });
+      const fromKeyObject = jwtStrategy({ ...options, keys: [{ kid: 'b', privateKey }] });
       const pkcs8 = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
-      const fromPem = new JwtStrategy({ ...options, keys: [{ kid: 'x', privateKey: pkcs8 }] });
+      const fromPem = jwtStrategy({ ...options, keys: [{ kid: 'x', privateKey: pkcs8 }] });
       expect(fromKeyObject.deriveSecret('p')!.equals(fromPem.deriveSecret('p')!)).toBe(true);
       if (algorithm !== 'EdDSA') {
         const legacy = privateKey.export({ type: algorithm === 'RS256' ? 'pkcs1' : 'sec1', format: 'pem' }) as string;
-        const fromLegacy = new JwtStrategy({ ...options, keys: [{ kid: 'y', privateKey: legacy }] });
+        const fromLegacy = jwtStrategy({ ...options, keys: [{ kid: 'y', privateKey: legacy }] });
         expect(fromKeyObject.deriveSecret('p')!.equals(fromLegacy.deriveSecret('p')!)).toBe(true);
       }
       expect(fromKeyObject.deriveSecret('p')!.symmetricKeySize).toBe(32);
     });
 
     it('is undefined on a verify-only instance without fingerprintSecret', () => {
-      const verifier = new JwtStrategy({
+      const verifier = jwtStrategy({
         algorithm,
         lifetimeSeconds: 60,
         revokeOnPasswordChange: false,
@@ -494,22 +507,22 @@ describe('JwtStrategy: HMAC keys by kid', () => {
   const alice = makeTestUser('alice@example.com');
 
   it('writes the kid of the signing secret and accepts tokens of every listed secret, pfp included', async () => {
-    const before = new JwtStrategy<TestUser>({ ...base, keys: [{ kid: 'old', secret: secrets.old }] });
-    const after = new JwtStrategy<TestUser>({ ...base, keys: [{ kid: 'next', secret: secrets.next }, { kid: 'old', secret: secrets.old }] });
+    const before = jwtStrategy({ ...base, keys: [{ kid: 'old', secret: secrets.old }] });
+    const after = jwtStrategy({ ...base, keys: [{ kid: 'next', secret: secrets.next }, { kid: 'old', secret: secrets.old }] });
     const token = await before.writeToken(alice);
     expect((jsonwebtoken.decode(token, { complete: true }) as jsonwebtoken.Jwt).header).toEqual({ alg: 'HS256', typ: 'JWT', kid: 'old' });
     await expect(after.readToken(token, userLookup(alice))).resolves.toBe(alice);
     const fresh = await after.writeToken(alice);
     expect((jsonwebtoken.decode(fresh, { complete: true }) as jsonwebtoken.Jwt).header.kid).toBe('next');
     await expect(after.readToken(fresh, userLookup(alice))).resolves.toBe(alice);
-    const retired = new JwtStrategy<TestUser>({ ...base, keys: [{ kid: 'next', secret: secrets.next }] });
+    const retired = jwtStrategy({ ...base, keys: [{ kid: 'next', secret: secrets.next }] });
     await expect(retired.readToken(token, userLookup(alice))).resolves.toBeNull();
     await expect(retired.readToken(fresh, userLookup(alice))).resolves.toBe(alice);
   });
 
   it('a lone secret writes no kid and refuses tokens that carry one; a one-key set accepts tokens without kid', async () => {
-    const lone = new JwtStrategy<TestUser>({ ...base, secret: secrets.old });
-    const set = new JwtStrategy<TestUser>({ ...base, keys: [{ kid: 'old', secret: secrets.old }] });
+    const lone = jwtStrategy({ ...base, secret: secrets.old });
+    const set = jwtStrategy({ ...base, keys: [{ kid: 'old', secret: secrets.old }] });
     const legacy = await lone.writeToken(alice);
     expect((jsonwebtoken.decode(legacy, { complete: true }) as jsonwebtoken.Jwt).header).toEqual({ alg: 'HS256', typ: 'JWT' });
     await expect(set.readToken(legacy, userLookup(alice))).resolves.toBe(alice);
@@ -519,20 +532,20 @@ describe('JwtStrategy: HMAC keys by kid', () => {
   });
 
   it('refuses a token without kid once there are several secrets', async () => {
-    const legacy = await new JwtStrategy<TestUser>({ ...base, secret: secrets.old }).writeToken(alice);
-    const set = new JwtStrategy<TestUser>({ ...base, keys: [{ kid: 'next', secret: secrets.next }, { kid: 'old', secret: secrets.old }] });
+    const legacy = await jwtStrategy({ ...base, secret: secrets.old }).writeToken(alice);
+    const set = jwtStrategy({ ...base, keys: [{ kid: 'next', secret: secrets.next }, { kid: 'old', secret: secrets.old }] });
     await expect(set.readToken(legacy, userLookup(alice))).resolves.toBeNull();
   });
 
   it('derives verify/reset keys exactly as before from a lone secret (HKDF of the secret)', () => {
-    const lone = new JwtStrategy<TestUser>({ ...base, secret: secrets.old });
+    const lone = jwtStrategy({ ...base, secret: secrets.old });
     const expected = Buffer.from(hkdfSync('sha256', secrets.old, Buffer.alloc(0), 'nest-users:verify', 32));
     expect(lone.deriveSecret('nest-users:verify')!.export().equals(expected)).toBe(true);
   });
 
   it('publishes nothing', () => {
-    expect(new JwtStrategy({ ...base, keys: [{ kid: 'old', secret: secrets.old }] }).publicJwks()).toEqual([]);
-    expect(new JwtStrategy({ ...base, secret: secrets.old }).isAsymmetric).toBe(false);
+    expect(jwtStrategy({ ...base, keys: [{ kid: 'old', secret: secrets.old }] }).publicJwks()).toEqual([]);
+    expect(jwtStrategy({ ...base, secret: secrets.old }).isAsymmetric).toBe(false);
   });
 });
 

@@ -1,21 +1,15 @@
-import { createHash, createHmac, sign as cryptoSign, timingSafeEqual, verify as cryptoVerify, type KeyObject } from 'node:crypto';
-import jsonwebtoken, { type Algorithm, type JwtPayload, type VerifyOptions } from 'jsonwebtoken';
+import type { KeyObject } from 'node:crypto';
 import { UsersAuthConfigurationError } from '../errors/configuration.errors.js';
 import { StrategyDestroyNotSupportedError } from '../errors/not-supported.errors.js';
 import { isMissingUser } from '../errors/user.errors.js';
 import type { UserProtocol } from '../interfaces/user.interface.js';
-import { DEFAULT_AUTH_AUDIENCE } from '../users-auth.constants.js';
+import { backendAudience } from '../users-auth.constants.js';
+import { JwtCodec, type VerifiedJwt } from './jwt.codec.js';
 import { createHmacKey, deriveHmacKey } from './jwt-key.util.js';
-import {
-  KEY_LOCATING_HEADERS,
-  parseJwtKeySet,
-  type JwtAlgorithm,
-  type JwtKeyOptions,
-  type JwtKeySet,
-  type JwtVerificationKey,
-} from './jwt-keys.js';
+import { parseJwtKeySet, type JwtAlgorithm, type JwtKeyOptions, type JwtKeySet, type JwtVerificationKey } from './jwt-keys.js';
 import { fingerprintsEqual, passwordFingerprint } from './password-fingerprint.util.js';
 import type { Strategy, UserLookup } from './strategy.interface.js';
+import { VerifiedTokenCache } from './verified-token.cache.js';
 
 /** @publicApi */
 export interface JwtStrategyOptions {
@@ -49,7 +43,10 @@ export interface JwtStrategyOptions {
   fingerprintSecret?: string | Buffer | KeyObject;
   /** Token lifetime in seconds; every token carries `exp`. */
   lifetimeSeconds: number;
-  /** Accepted and issued `aud` values; the first is written. @default ['nest-users:auth'] */
+  /**
+   * Accepted and issued `aud` values; the first is written. Set it only to share tokens on purpose: with another
+   * backend, or with a fastapi-users service (`['fastapi-users:auth']`). @default ['nest-users:auth:<backend name>']
+   */
   audience?: string[];
   /** Signing algorithm, pinned: tokens signed any other way are refused. @default 'HS256' */
   algorithm?: JwtAlgorithm;
@@ -61,10 +58,11 @@ export interface JwtStrategyOptions {
    */
   revokeOnPasswordChange?: boolean;
   /**
-   * How many tokens this strategy remembers as verified (signature and claims; never a user), keyed by the SHA-256 of
-   * the whole token (no token is kept), so a client sending the same token again skips the signature check. `exp`
-   * and `nbf` are checked on every request, the user is still loaded every time, and a token is only remembered after
-   * passing every check. 0 turns it off. @default 1024
+   * The one switch of the verified-token cache (`VerifiedTokenCache`, a separate component in front of the codec):
+   * how many tokens are remembered as verified (signature and claims; never a user), keyed by the SHA-256 of the
+   * token, so a client sending the same token again skips the signature check. `exp`, `nbf` and `iat` are checked on
+   * every request and the user is loaded every time. On by default because it earns its place in bench/micro.ts (a
+   * hit costs a sixth of a verify; RS256/ES256/EdDSA verifies cost far more). 0 turns it off. @default 1024
    */
   verifiedTokenCacheSize?: number;
 }
@@ -82,46 +80,28 @@ export interface PublicJwk {
   y?: string;
 }
 
-/** The HMAC hash of each HS algorithm. */
-const HMAC_HASHES: Partial<Record<string, string>> = { HS256: 'sha256', HS384: 'sha384', HS512: 'sha512' };
-
-/** How many distinct token headers a strategy remembers its verdict for. */
-const HEADER_VERDICTS_MAX = 32;
+/** On: in bench/micro.ts a hit costs a sixth of a codec verify and saves ~17 % of readToken (see bench/RESULTS.md). */
 const DEFAULT_VERIFIED_TOKEN_CACHE_SIZE = 1024;
-
-/** Tolerated clock skew between instances for `iat` in the future. */
-const IAT_LEEWAY_SECONDS = 60;
 /** HKDF info of the password-fingerprint key; no other purpose may derive it. */
 const FINGERPRINT_INFO = 'nest-users:access-pfp';
-/** Compact serialization, three non-empty base64url segments. */
-const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
-
-type JsonObject = Record<string, unknown>;
-
-/** A token that passed every check, and the password hash its `pfp` was last found to match. */
-interface VerifiedToken {
-  payload: Readonly<JwtPayload>;
-  kid: string | undefined;
-  confirmedHash?: string;
-}
 
 /**
  * Stateless JWT access tokens: `{sub, aud, iat, exp, pfp}`, algorithm pinned, `exp` required, unknown `crit` refused.
- * HS256/HS384/HS512 with a secret, or RS256/ES256/EdDSA with key pairs; several keys by `kid` for rotation.
+ * HS256/HS384/HS512 with a secret, or RS256/ES256/EdDSA with key pairs; several keys by `kid` for rotation. Every
+ * token is signed and verified by its `JwtCodec` (see `codec`); the audience names the backend that owns the strategy
+ * (`nest-users:auth:<backend name>`) unless `audience` is set.
  * @publicApi
  */
 export class JwtStrategy<U extends UserProtocol<ID>, ID = U['id']> implements Strategy<U, ID> {
   readonly algorithm: JwtAlgorithm;
-  readonly audience: string[];
   readonly lifetimeSeconds: number;
   readonly revokeOnPasswordChange: boolean;
-  /** The exact checks jsonwebtoken applies; shared with the passport-jwt strategy of the backend. */
-  readonly verifyOptions: VerifyOptions & { complete: true };
-  private readonly headerVerdicts = new Map<string, { header: JsonObject; key: KeyObject; kid: string | undefined } | null>();
-  /** By SHA-256 of the token, oldest first (Map order): when full, the oldest entry makes room. */
-  private readonly verifiedTokens = new Map<string, VerifiedToken>();
-  private readonly verifiedTokenCacheSize: number;
+  private readonly context: string;
   private readonly keySet: JwtKeySet;
+  private readonly explicitAudience: readonly string[] | undefined;
+  private backendName: string | undefined;
+  private jwtCodec: JwtCodec | undefined;
+  private readonly cache: VerifiedTokenCache | undefined;
   /** The fingerprint key for every token (from `fingerprintSecret`), else one per HMAC key. */
   private readonly sharedFingerprintKey: KeyObject | undefined;
   private readonly fingerprintKeys = new Map<JwtVerificationKey, KeyObject>();
@@ -130,6 +110,7 @@ export class JwtStrategy<U extends UserProtocol<ID>, ID = U['id']> implements St
   private readonly jwks: readonly PublicJwk[];
 
   constructor(options: JwtStrategyOptions, context = 'JwtStrategy') {
+    this.context = context;
     this.keySet = parseJwtKeySet(options, context);
     this.algorithm = this.keySet.algorithm;
     if (!Number.isSafeInteger(options.lifetimeSeconds) || options.lifetimeSeconds <= 0) {
@@ -138,11 +119,12 @@ export class JwtStrategy<U extends UserProtocol<ID>, ID = U['id']> implements St
       );
     }
     this.lifetimeSeconds = options.lifetimeSeconds;
-    this.verifiedTokenCacheSize = options.verifiedTokenCacheSize ?? DEFAULT_VERIFIED_TOKEN_CACHE_SIZE;
-    if (!Number.isSafeInteger(this.verifiedTokenCacheSize) || this.verifiedTokenCacheSize < 0) {
+    const cacheSize = options.verifiedTokenCacheSize ?? DEFAULT_VERIFIED_TOKEN_CACHE_SIZE;
+    if (!Number.isSafeInteger(cacheSize) || cacheSize < 0) {
       throw new UsersAuthConfigurationError(`${context}: verifiedTokenCacheSize must be a whole number ≥ 0 (0 turns it off).`);
     }
-    this.audience = options.audience?.length ? [...options.audience] : [DEFAULT_AUTH_AUDIENCE];
+    this.cache = cacheSize > 0 ? new VerifiedTokenCache(cacheSize) : undefined;
+    this.explicitAudience = options.audience?.length ? [...options.audience] : undefined;
 
     const fingerprintSecret =
       options.fingerprintSecret === undefined ? undefined : createHmacKey(options.fingerprintSecret, 'HS256', `${context}: fingerprintSecret`);
@@ -161,12 +143,43 @@ export class JwtStrategy<U extends UserProtocol<ID>, ID = U['id']> implements St
     }
     this.derivationMaterial = fingerprintSecret?.export() ?? secretBytesOf(this.keySet.signing?.signingKey);
     this.jwks = this.keySet.asymmetric ? this.keySet.keys.map((key) => toPublicJwk(key, this.algorithm)) : [];
-    this.verifyOptions = {
-      algorithms: [this.algorithm as Algorithm],
-      audience: this.audience as [string, ...string[]],
-      clockTolerance: 0,
-      complete: true,
-    };
+  }
+
+  /**
+   * Called by the `AuthenticationBackend` that owns this strategy: without an explicit `audience`, its tokens name
+   * that backend (`nest-users:auth:<name>`), so no other backend accepts them.
+   * @throws UsersAuthConfigurationError when a second backend claims a strategy whose audience names the first
+   */
+  attachToBackend(backendName: string): void {
+    if (this.backendName === backendName) return;
+    if (this.backendName !== undefined && !this.explicitAudience) {
+      throw new UsersAuthConfigurationError(
+        `${this.context}: one JwtStrategy is used by backends "${this.backendName}" and "${backendName}". Its tokens ` +
+          `name one backend in their audience; give each backend its own strategy, or set \`audience\` to share ` +
+          `tokens between them on purpose.`,
+      );
+    }
+    this.backendName ??= backendName;
+  }
+
+  /**
+   * The one codec that signs and verifies this strategy's tokens (the passport-jwt glue selects keys and checks
+   * claims with it too).
+   * @throws UsersAuthConfigurationError before the strategy belongs to a backend, unless `audience` is set
+   */
+  get codec(): JwtCodec {
+    this.jwtCodec ??= new JwtCodec(this.keySet, this.audience);
+    return this.jwtCodec;
+  }
+
+  /** Accepted and issued `aud` values; the first is written. */
+  get audience(): string[] {
+    if (this.explicitAudience) return [...this.explicitAudience];
+    if (this.backendName !== undefined) return [backendAudience(this.backendName)];
+    throw new UsersAuthConfigurationError(
+      `${this.context}: its audience names the backend it belongs to, and it belongs to none yet: hand it to an ` +
+        `AuthenticationBackend (or use JwtAuthentication), or set \`audience\`.`,
+    );
   }
 
   /** The signing key: the HMAC secret, or the private key. @throws UsersAuthConfigurationError when `verifyOnly` */
@@ -201,19 +214,16 @@ export class JwtStrategy<U extends UserProtocol<ID>, ID = U['id']> implements St
   /** `session` (a backend with refresh tokens: the family id) is written as the `sid` claim, for `sessionOf`. */
   async writeToken(user: U, session?: string): Promise<string> {
     const signing = this.signingKey();
-    const claims: Record<string, string> = { sub: String(user.id), aud: this.audience[0]! };
+    const claims: { sub: string; pfp?: string; sid?: string } = { sub: String(user.id) };
     if (this.revokeOnPasswordChange) claims.pfp = passwordFingerprint(this.fingerprintKeyFor(signing)!, user.hashedPassword);
     if (session !== undefined) claims.sid = session;
-    if (this.algorithm === 'EdDSA' || HMAC_HASHES[this.algorithm]) return this.signDirect(claims, signing);
-    return jsonwebtoken.sign(claims, signing.signingKey!, {
-      algorithm: this.algorithm as Algorithm,
-      expiresIn: this.lifetimeSeconds,
-      ...(signing.kid === undefined ? {} : { keyid: signing.kid }),
-    });
+    return this.codec.sign(claims, this.lifetimeSeconds);
   }
 
+  /** The user a token names: `null` for any token the codec refuses, a malformed id, a gone user, a changed password. */
   async readToken(token: string, users: UserLookup<U, ID>): Promise<U | null> {
-    const verified = this.verifyWithKey(token);
+    const codec = this.codec;
+    const verified = this.cache && typeof token === 'string' ? this.cache.verify(codec, token) : codec.verify(token);
     return verified ? this.loadUser(verified, users) : null;
   }
 
@@ -223,75 +233,21 @@ export class JwtStrategy<U extends UserProtocol<ID>, ID = U['id']> implements St
 
   /** The `sid` of a token that passes every check: the session whose refresh tokens logout ends. */
   async sessionOf(token: string): Promise<string | null> {
-    const sid = this.verify(token)?.sid;
+    const sid = this.codec.verify(token)?.claims.sid;
     return typeof sid === 'string' ? sid : null;
   }
 
-  /** The verified payload, or `null` for any token that is not ours, not valid now, or not understood. */
-  verify(token: string): JwtPayload | null {
-    return this.verifyWithKey(token)?.payload ?? null;
-  }
-
-  /**
-   * RFC 7515 §4.1.11: a token naming extensions we do not implement (`crit`) must be rejected. RFC 8725 §3.10: a
-   * token pointing at a key elsewhere (`jku`, `jwk`, `x5u`, `x5c`, `x5t`) is refused, never followed.
-   */
-  isUnderstoodHeader(header: object): boolean {
-    return !('crit' in header) && !KEY_LOCATING_HEADERS.some((name) => name in header);
-  }
-
-  /**
-   * Cheap checks on a raw token before any signature work: compact form, a JSON-object header we understand with
-   * our algorithm and a `kid` of our own, and a payload that is a JSON object itself (RFC 7519 §7.2; jsonwebtoken
-   * would also accept a JSON string holding the claims).
-   */
-  isWellFormed(token: string): boolean {
-    return this.keyForToken(token) !== undefined;
-  }
-
-  /**
-   * The configured key a token may be verified with: chosen by its header's `kid` among the configured keys only,
-   * with the pinned algorithm; `undefined` for anything else. Never does I/O.
-   */
-  keyForToken(token: string): KeyObject | undefined {
-    return this.selectKey(token)?.key;
-  }
-
-  hasRequiredClaims(payload: JwtPayload): boolean {
-    const now = Math.floor(Date.now() / 1000);
-    return (
-      typeof payload.exp === 'number' &&
-      typeof payload.sub === 'string' &&
-      payload.sub.length > 0 &&
-      (payload.iat === undefined || (typeof payload.iat === 'number' && payload.iat <= now + IAT_LEEWAY_SECONDS))
-    );
-  }
-
-  /**
-   * Loads the user a verified payload names; `null` when the id is malformed, the user is gone, or the password
-   * changed since the token was issued. `kid` is the header's, when the token had one.
-   */
-  userFromPayload(payload: JwtPayload, users: UserLookup<U, ID>, kid?: string): Promise<U | null> {
-    return this.loadUser({ payload, kid }, users);
-  }
-
-  private async loadUser(verified: VerifiedToken, users: UserLookup<U, ID>): Promise<U | null> {
-    const { payload, kid } = verified;
-    if (!this.hasRequiredClaims(payload)) return null;
+  private async loadUser({ claims, kid }: VerifiedJwt, users: UserLookup<U, ID>): Promise<U | null> {
     const fingerprintKey = this.revokeOnPasswordChange ? this.fingerprintKeyFor(this.keySet.find(kid)) : undefined;
     if (this.revokeOnPasswordChange && !fingerprintKey) return null;
     let user: U;
     try {
-      user = await users.get(users.parseId(payload.sub));
+      user = await users.get(users.parseId(claims.sub));
     } catch (error) {
       if (isMissingUser(error)) return null;
       throw error;
     }
-    // The same token against the same stored hash needs no second HMAC: both inputs are fixed, so is the answer.
-    if (fingerprintKey && verified.confirmedHash !== user.hashedPassword) {
-      if (!fingerprintsEqual(payload.pfp, passwordFingerprint(fingerprintKey, user.hashedPassword))) return null;
-      verified.confirmedHash = user.hashedPassword;
-    }
+    if (fingerprintKey && !fingerprintsEqual(claims.pfp, passwordFingerprint(fingerprintKey, user.hashedPassword))) return null;
     return user;
   }
 
@@ -308,133 +264,6 @@ export class JwtStrategy<U extends UserProtocol<ID>, ID = U['id']> implements St
   private fingerprintKeyFor(key: JwtVerificationKey | undefined): KeyObject | undefined {
     return this.sharedFingerprintKey ?? (key && this.fingerprintKeys.get(key));
   }
-
-  private selectKey(token: string): { header: JsonObject; key: KeyObject; kid: string | undefined } | undefined {
-    if (typeof token !== 'string' || !COMPACT_JWS.test(token)) return undefined;
-    const [encodedHeader, encodedPayload, signature] = token.split('.') as [string, string, string];
-    // base64url of `{"`: every JSON-object payload we (or PyJWT) sign starts with it.
-    if (!encodedPayload.startsWith('eyJ')) return undefined;
-    // One token, one spelling: a signature with non-zero padding bits is another string for the same signature.
-    if (Buffer.from(signature, 'base64url').toString('base64url') !== signature) return undefined;
-    return this.keyForHeader(encodedHeader);
-  }
-
-  /**
-   * The key an encoded header selects. All tokens of a backend share one header, so the verdict is remembered per
-   * header string, in a small map that is simply emptied when full (a flood of odd headers costs nothing more).
-   */
-  private keyForHeader(encodedHeader: string): { header: JsonObject; key: KeyObject; kid: string | undefined } | undefined {
-    const known = this.headerVerdicts.get(encodedHeader);
-    if (known !== undefined) return known ?? undefined;
-    const header = parseJsonObject(encodedHeader);
-    let verdict: { header: JsonObject; key: KeyObject; kid: string | undefined } | null = null;
-    if (header && this.isUnderstoodHeader(header) && header.alg === this.algorithm) {
-      if (header.kid === undefined || typeof header.kid === 'string') {
-        const found = this.keySet.find(header.kid as string | undefined);
-        if (found) verdict = { header, key: found.key, kid: found.kid };
-      }
-    }
-    if (this.headerVerdicts.size >= HEADER_VERDICTS_MAX) this.headerVerdicts.clear();
-    this.headerVerdicts.set(encodedHeader, verdict);
-    return verdict ?? undefined;
-  }
-
-  private verifyWithKey(token: string): VerifiedToken | null {
-    if (typeof token !== 'string') return null;
-    const digest = this.verifiedTokenCacheSize ? createHash('sha256').update(token).digest('binary') : '';
-    const known = this.verifiedTokens.get(digest);
-    // Only the time-dependent checks can change their answer for the same token with the same keys.
-    if (known) return isWithinLifetime(known.payload) ? known : null;
-    const selected = this.selectKey(token);
-    if (!selected) return null;
-    let payload: unknown;
-    if (this.algorithm === 'EdDSA' || HMAC_HASHES[this.algorithm]) {
-      payload = this.verifyDirect(token, selected.key);
-    } else {
-      try {
-        // `algorithms` pinned and the key a secret or public KeyObject fixed at boot: jsonwebtoken refuses HS* with
-        // a public key and RS/ES with a secret (CVE-2022-23541), and `none` with any key.
-        ({ payload } = jsonwebtoken.verify(token, selected.key, this.verifyOptions));
-      } catch {
-        return null;
-      }
-    }
-    if (!isJsonObject(payload) || !this.hasRequiredClaims(payload)) return null;
-    const verified: VerifiedToken = { payload: Object.freeze(payload), kid: selected.kid };
-    if (digest) this.remember(digest, verified);
-    return verified;
-  }
-
-  private remember(digest: string, verified: VerifiedToken): void {
-    if (this.verifiedTokens.size >= this.verifiedTokenCacheSize) {
-      this.verifiedTokens.delete(this.verifiedTokens.keys().next().value!);
-    }
-    this.verifiedTokens.set(digest, verified);
-  }
-
-  /**
-   * HMAC and EdDSA tokens are checked here rather than by jsonwebtoken: EdDSA because jsonwebtoken 9 lacks it, HMAC
-   * because jsonwebtoken decodes the token again after selectKey did (most of a protected request's JWT cost). The
-   * signature (constant-time compare), then the same claim checks jsonwebtoken makes (`nbf`, `exp`, `aud`).
-   */
-  private verifyDirect(token: string, key: KeyObject): JwtPayload | null {
-    const [encodedHeader, encodedPayload, signature] = token.split('.') as [string, string, string];
-    const signingInput = `${encodedHeader}.${encodedPayload}`;
-    const given = Buffer.from(signature, 'base64url');
-    let valid: boolean;
-    try {
-      const hash = HMAC_HASHES[this.algorithm];
-      if (hash) {
-        const expected = createHmac(hash, key).update(signingInput).digest();
-        valid = given.length === expected.length && timingSafeEqual(given, expected);
-      } else {
-        valid = cryptoVerify(null, Buffer.from(signingInput), key, given);
-      }
-    } catch {
-      return null;
-    }
-    if (!valid) return null;
-    const payload = parseJsonObject(encodedPayload);
-    if (!payload || !isWithinLifetime(payload)) return null;
-    const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
-    return audiences.some((value) => typeof value === 'string' && this.audience.includes(value)) ? payload : null;
-  }
-
-  /** The token jsonwebtoken would write (same header, claim order and encoding), signed without its option parsing. */
-  private signDirect(claims: Record<string, string>, signing: JwtVerificationKey): string {
-    const iat = Math.floor(Date.now() / 1000);
-    const header = { alg: this.algorithm, typ: 'JWT', kid: signing.kid };
-    const input = `${base64urlJson(header)}.${base64urlJson({ ...claims, iat, exp: iat + this.lifetimeSeconds })}`;
-    const hash = HMAC_HASHES[this.algorithm];
-    const signature = hash
-      ? createHmac(hash, signing.signingKey!).update(input).digest()
-      : cryptoSign(null, Buffer.from(input), signing.signingKey!);
-    return `${input}.${signature.toString('base64url')}`;
-  }
-}
-
-/** `nbf` and `exp` as jsonwebtoken checks them (no clock tolerance). */
-function isWithinLifetime({ nbf, exp }: JwtPayload): boolean {
-  const now = Math.floor(Date.now() / 1000);
-  if (nbf !== undefined && (typeof nbf !== 'number' || nbf > now)) return false;
-  return exp === undefined || (typeof exp === 'number' && now < exp);
-}
-
-function parseJsonObject(segment: string): JsonObject | undefined {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
-    return isJsonObject(value) ? value : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function isJsonObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function base64urlJson(value: unknown): string {
-  return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
 
 /** The secret bytes of a signing key: an HMAC secret as is, a private key's private scalar (`d`, encoding-independent). */

@@ -32,4 +32,10 @@ export interface Strategy<U extends UserProtocol<ID> = UserProtocol<any>, ID = U
    * stateless strategies: JWTs end through their password fingerprint or their expiry.
    */
   destroyAllTokens?(user: U): Promise<void>;
+  /**
+   * Called once by the `AuthenticationBackend` the strategy is handed to, with the backend's name (`JwtStrategy`
+   * names it in its default audience). A strategy that can serve one backend only throws
+   * `UsersAuthConfigurationError` when a second one claims it.
+   */
+  attachToBackend?(backendName: string): void;
 }
