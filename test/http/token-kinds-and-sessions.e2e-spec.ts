@@ -74,13 +74,16 @@ describe.each(variants)('stored token kinds, sessions and the credential (%s, %s
     });
 
     it('on a cookie backend ends the refresh cookie of the session too', async () => {
-      const login = await http().post('/auth/cookie/login').type('form').send({ username: 'lou@example.com', password: PASSWORD });
+      // A browser's same-origin requests: the cookie transport refuses unsafe requests that do not say where they come from.
+      const sameOrigin = (test: request.Test) => test.set('Sec-Fetch-Site', 'same-origin');
+      const login = await sameOrigin(http().post('/auth/cookie/login')).type('form').send({ username: 'lou@example.com', password: PASSWORD });
       expect(login.status).toBe(204);
       const cookies = ([] as string[]).concat(login.headers['set-cookie'] ?? []).map((cookie) => cookie.split(';')[0]!);
-      const access = cookies.find((cookie) => cookie.startsWith('nest-users-auth='))!;
-      const refreshCookie = cookies.find((cookie) => cookie.startsWith('nest-users-auth-refresh='))!;
-      expect((await http().post('/auth/cookie/logout').set('Cookie', access)).status).toBe(204);
-      expect((await http().post('/auth/cookie/refresh').set('Cookie', refreshCookie)).status).toBe(401);
+      const access = cookies.find((cookie) => cookie.startsWith('__Host-nest-users-auth='))!;
+      const refreshCookie = cookies.find((cookie) => cookie.startsWith('__Host-nest-users-auth-refresh='))!;
+      expect(access && refreshCookie).toBeTruthy();
+      expect((await sameOrigin(http().post('/auth/cookie/logout')).set('Cookie', access)).status).toBe(204);
+      expect((await sameOrigin(http().post('/auth/cookie/refresh')).set('Cookie', refreshCookie)).status).toBe(401);
     });
   });
 
