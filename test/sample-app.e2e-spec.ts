@@ -140,9 +140,14 @@ describe.each(variants)('sample app on %s + %s', (platform, database) => {
 
   it.skipIf(skip)("refuses one backend's JWT on the other, though both share the secret (audience nest-users:auth:<name>)", async () => {
     const { email, token: bearerToken } = await newUser(h.http);
-    const cookieLogin = await request(h.http).post('/auth/cookie/login').type('form').send({ username: email, password: PASSWORD }).expect(204);
-    const cookieToken = /nest-users-auth=([^;]+)/.exec(String(cookieLogin.headers['set-cookie']))![1]!;
-    const asCookie = (token: string) => request(h.http).get('/users/me').set('Cookie', `nest-users-auth=${token}`);
+    const cookieLogin = await request(h.http)
+      .post('/auth/cookie/login')
+      .set('Sec-Fetch-Site', 'same-origin')
+      .type('form')
+      .send({ username: email, password: PASSWORD })
+      .expect(204);
+    const cookieToken = /__Host-nest-users-auth=([^;]+)/.exec(String(cookieLogin.headers['set-cookie']))![1]!;
+    const asCookie = (token: string) => request(h.http).get('/users/me').set('Cookie', `__Host-nest-users-auth=${token}`);
     const asBearer = (token: string) => request(h.http).get('/users/me').set('Authorization', `Bearer ${token}`);
     // Each works where it was minted...
     await asCookie(cookieToken).expect(200);
