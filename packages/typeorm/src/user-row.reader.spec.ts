@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { UserProtocol } from '@nest-users/core';
 import { openTestDataSource, testDatabaseAvailable, type TestDataSource, type TestDataSourceOptions } from '@nest-users/testing/typeorm';
 import {
   AfterLoad,
@@ -71,25 +70,14 @@ const json: ValueTransformer = {
   from: (value: string) => JSON.parse(value) as unknown,
 };
 
+/** The reader needs no more than these columns (a user entity would extend `BaseUserEntity`). */
 @Entity('sealed_user')
-class SealedUser implements UserProtocol<string> {
+class SealedUser {
   @PrimaryColumn({ type: 'uuid' })
   id!: string;
 
   @Column({ type: 'varchar', length: 400, unique: true, transformer: sealed })
   email!: string;
-
-  @Column({ type: 'varchar', length: 1024 })
-  hashedPassword!: string;
-
-  @Column({ type: 'boolean', default: true })
-  isActive!: boolean;
-
-  @Column({ type: 'boolean', default: false })
-  isSuperuser!: boolean;
-
-  @Column({ type: 'boolean', default: false })
-  isVerified!: boolean;
 
   @Column({ type: 'text', transformer: json })
   preferences!: { theme?: string };
