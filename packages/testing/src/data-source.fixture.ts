@@ -26,8 +26,14 @@ export type TestDataSourceOptions = Partial<
     'entities' | 'subscribers' | 'logging' | 'logger' | 'maxQueryExecutionTime' | 'cache' | 'synchronize' | 'entitySkipConstructor'
   >
 > & {
-  /** PostgreSQL only: pool settings, `installExtensions`. */
-  postgres?: { extra?: Record<string, unknown>; installExtensions?: boolean };
+  postgres?: {
+    /**
+     * Pool size; `openTestDataSource` also opens them all up front (pg connects lazily: on a cold pool the first of
+     * several racing queries finishes before the others are even connected, and the race is never run).
+     */
+    connections?: number;
+    installExtensions?: boolean;
+  };
 };
 
 export interface TestDataSource {
@@ -67,10 +73,19 @@ export async function createTestDatabase(kind: TestDatabaseKind, settings: TestD
   if (!url) throw new Error('TEST_POSTGRES_URL is not set');
   const schema = `nest_users_test_${randomBytes(8).toString('hex')}`;
   await adminQuery(url, `CREATE SCHEMA "${schema}"`);
+  const { connections, installExtensions } = postgres ?? {};
   return {
     kind,
     schema,
-    options: { synchronize: true, ...common, ...postgres, type: 'postgres', url, schema },
+    options: {
+      synchronize: true,
+      ...common,
+      type: 'postgres',
+      url,
+      schema,
+      ...(installExtensions === undefined ? {} : { installExtensions }),
+      ...(connections === undefined ? {} : { extra: { max: connections } }),
+    },
     drop: () => adminQuery(url, `DROP SCHEMA IF EXISTS "${schema}" CASCADE`),
   };
 }
@@ -80,6 +95,8 @@ export async function openTestDataSource(kind: TestDatabaseKind, settings: TestD
   const database = await createTestDatabase(kind, settings);
   try {
     const dataSource = await new DataSource(database.options).initialize();
+    const connections = settings.postgres?.connections ?? 0;
+    if (kind === 'postgres') await Promise.all(Array.from({ length: connections }, () => dataSource.query('SELECT pg_sleep(0.01)')));
     return {
       dataSource,
       database,
