@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSampleApp } from '../../sample-app/src/app.factory.js';
+import { createSampleAppDatabase, type SampleAppDatabase } from '../fixtures/sample-app-database.js';
 
 const POSTGRES_URL = process.env.TEST_POSTGRES_URL;
 const REDIS_URL = process.env.TEST_REDIS_URL;
@@ -13,21 +13,18 @@ const PASSWORD = 'correct horse battery staple';
 
 /** Two instances of the sample app on two ports, sharing one PostgreSQL schema, one Redis and one JWT secret. */
 describe.skipIf(!POSTGRES_URL || !REDIS_URL)('two instances behind a load balancer', () => {
-  const schema = `two_instances_${randomBytes(6).toString('hex')}`;
   const jwtSecret = randomBytes(32).toString('hex');
-  let admin: DataSource;
+  let database: SampleAppDatabase | undefined;
   let a: INestApplication;
   let b: INestApplication;
   let urlA: string;
   let urlB: string;
 
   beforeAll(async () => {
-    admin = await new DataSource({ type: 'postgres', url: POSTGRES_URL }).initialize();
-    await admin.query(`CREATE SCHEMA "${schema}"`);
-    const databaseUrl = new URL(POSTGRES_URL!);
-    databaseUrl.searchParams.set('schema', schema);
+    database = await createSampleAppDatabase('postgres');
+    const { databaseUrl } = database;
     const start = async () => {
-      const app = await createSampleApp({ databaseUrl: databaseUrl.toString(), redisUrl: REDIS_URL, jwtSecret, logger: false });
+      const app = await createSampleApp({ databaseUrl, redisUrl: REDIS_URL, jwtSecret, logger: false });
       await app.listen(0, '127.0.0.1');
       return app;
     };
@@ -41,8 +38,7 @@ describe.skipIf(!POSTGRES_URL || !REDIS_URL)('two instances behind a load balanc
   afterAll(async () => {
     await a?.close();
     await b?.close();
-    await admin?.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await admin?.destroy();
+    await database?.drop();
   });
 
   const login = async (url: string, backend: string) => {
