@@ -18,6 +18,7 @@ import {
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BaseUserEntityUUID } from './base-user.entity.js';
 import { isConnectionFailure } from './store-unavailable.util.js';
+import { TypeOrmUserRepository } from './typeorm-user.repository.js';
 import { UserRowReader } from './user-row.reader.js';
 
 @Entity('plain_user')
@@ -164,6 +165,10 @@ describe.each(['sqlite', 'postgres'] as const)('UserRowReader on %s', (kind) => 
       expect(found).toMatchObject({ id: saved.id, displayName: 'lena' });
       expect(found).toStrictEqual(await repository.findOneBy({ id: saved.id }));
     }
+    // The adapter's per-request read (and its by-email read) is this reader.
+    const users = new TypeOrmUserRepository(repository);
+    expect(await users.get(saved.id)).toMatchObject({ displayName: 'lena' });
+    expect(await users.getByEmail('lena@x.io')).toMatchObject({ displayName: 'lena' });
     expect(await new UserRowReader(repository, 'id').findOne(undefined)).toBeNull();
     expect(await new UserRowReader(repository, 'email').findOne(null)).toBeNull();
   });
