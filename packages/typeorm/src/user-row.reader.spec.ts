@@ -223,6 +223,16 @@ describe.each(['sqlite', 'postgres'] as const)('UserRowReader on %s', (kind) => 
     for (const seen of [logged, queried]) expect(seen.filter((query) => /^SELECT .*plain_user/s.test(query))).toHaveLength(1);
   });
 
+  it.skipIf(skip)("shows the read to TypeORM's own logger when query logging is on", async () => {
+    const alone = await openAlone({ logging: ['query'] });
+    const saved = await seed(alone, PlainUser, { email: 'logged@x.io' });
+    const reader = new UserRowReader(alone.dataSource.getRepository(PlainUser), 'email');
+    const logQuery = vi.spyOn(alone.dataSource.logger, 'logQuery').mockImplementation(() => undefined);
+
+    expect(await reader.findOne('logged@x.io')).toMatchObject({ id: saved.id });
+    expect(logQuery.mock.calls.filter(([query]) => /^SELECT .*plain_user/s.test(query))).toHaveLength(1);
+  });
+
   it.skipIf(skip)('logs a failed read and raises it as TypeORM does', async () => {
     const alone = await openAlone({ logging: ['error'] });
     const repository = alone.dataSource.getRepository(PlainUser);
