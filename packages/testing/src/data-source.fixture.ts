@@ -93,22 +93,20 @@ export async function createTestDatabase(kind: TestDatabaseKind, settings: TestD
 /** An initialized DataSource on a fresh test database (tables created by `synchronize` unless turned off). */
 export async function openTestDataSource(kind: TestDatabaseKind, settings: TestDataSourceOptions = {}): Promise<TestDataSource> {
   const database = await createTestDatabase(kind, settings);
+  const dataSource = new DataSource(database.options);
+  const close = async () => {
+    if (dataSource.isInitialized) await dataSource.destroy();
+    await database.drop();
+  };
   try {
-    const dataSource = await new DataSource(database.options).initialize();
+    await dataSource.initialize();
     const connections = settings.postgres?.connections ?? 0;
     if (kind === 'postgres') await Promise.all(Array.from({ length: connections }, () => dataSource.query('SELECT pg_sleep(0.01)')));
-    return {
-      dataSource,
-      database,
-      close: async () => {
-        if (dataSource.isInitialized) await dataSource.destroy();
-        await database.drop();
-      },
-    };
   } catch (error) {
-    await database.drop();
+    await close();
     throw error;
   }
+  return { dataSource, database, close };
 }
 
 /** One statement on its own short-lived connection, so dropping never depends on the suite's pool. */
