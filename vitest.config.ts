@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
 
-const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+const src = (pkg: string, file = 'index') => fileURLToPath(new URL(`./packages/${pkg}/src/${file}.ts`, import.meta.url));
 
 // Tests run against the TypeScript sources; swc emits the decorator metadata Nest's DI needs.
 export default defineConfig({
@@ -21,6 +21,9 @@ export default defineConfig({
       '@nest-users/core': src('core'),
       '@nest-users/typeorm': src('typeorm'),
       '@nest-users/redis': src('redis'),
+      // The subpaths first: an alias also matches every import below its name.
+      '@nest-users/testing/typeorm': src('testing', 'data-source.fixture'),
+      '@nest-users/testing/redis': src('testing', 'redis.fixture'),
       '@nest-users/testing': src('testing'),
     },
   },

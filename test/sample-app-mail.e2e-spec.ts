@@ -1,21 +1,19 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSampleApp } from '../sample-app/src/app.factory.js';
 import { LogMailer, Mailer } from '../sample-app/src/mail/mailer.js';
+import { createSampleAppDatabase, type SampleAppDatabase } from './fixtures/sample-app-database.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const PASSWORD = 'correct horse battery staple';
 
 describe('sample app: emails from hooks, through an injected mailer', () => {
   let app: INestApplication;
-  let dir: string;
+  let database: SampleAppDatabase | undefined;
   let outbox: LogMailer['outbox'];
   const http = () => request(app.getHttpServer());
   const linkFor = async (email: string, subject: string) => {
@@ -28,13 +26,13 @@ describe('sample app: emails from hooks, through an injected mailer', () => {
   };
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'nest-users-mail-'));
-    app = await createSampleApp({ databaseUrl: `sqlite:${join(dir, 'db.sqlite')}`, jwtSecret: randomBytes(32).toString('hex'), logger: false, rateLimit: false });
+    database = await createSampleAppDatabase('sqlite');
+    app = await createSampleApp({ databaseUrl: database.databaseUrl, jwtSecret: randomBytes(32).toString('hex'), logger: false, rateLimit: false });
     outbox = (app.get(Mailer) as LogMailer).outbox;
   });
   afterAll(async () => {
     await app?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await database?.drop();
   });
 
   it('mails a verification link that verifies, and a reset link that resets', async () => {
@@ -65,18 +63,18 @@ describe('sample app: emails from hooks, through an injected mailer', () => {
 });
 
 describe('sample app: npm run create-superuser', () => {
-  let dir: string;
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'nest-users-cli-'));
+  let database: SampleAppDatabase | undefined;
+  beforeAll(async () => {
+    database = await createSampleAppDatabase('sqlite');
     execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-b', 'sample-app'], { cwd: root });
   }, 180_000);
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => database?.drop());
 
   const run = (...args: string[]) =>
     spawnSync(process.execPath, [`${root}sample-app/dist/cli/create-superuser.js`, ...args], {
       cwd: root,
       encoding: 'utf8',
-      env: { ...process.env, DATABASE_URL: `sqlite:${join(dir, 'cli.sqlite')}` },
+      env: { ...process.env, DATABASE_URL: database!.databaseUrl },
     });
 
   it('creates a superuser who can use the superuser routes, and refuses bad input', async () => {
@@ -93,7 +91,7 @@ describe('sample app: npm run create-superuser', () => {
     const again = run('--email', 'root@example.com', '--password', PASSWORD);
     expect(again.stdout).toMatch(/^Promoted superuser root@example\.com/);
 
-    const app = await createSampleApp({ databaseUrl: `sqlite:${join(dir, 'cli.sqlite')}`, jwtSecret: randomBytes(32).toString('hex'), logger: false, rateLimit: false });
+    const app = await createSampleApp({ databaseUrl: database!.databaseUrl, jwtSecret: randomBytes(32).toString('hex'), logger: false, rateLimit: false });
     try {
       const login = await request(app.getHttpServer()).post('/auth/jwt/login').type('form').send({ username: 'root@example.com', password: PASSWORD });
       const stats = await request(app.getHttpServer()).get('/admin/stats').set('Authorization', `Bearer ${login.body.access_token}`);
@@ -106,8 +104,8 @@ describe('sample app: npm run create-superuser', () => {
 
 describe('sample app: purging expired database tokens', () => {
   it('removes expired rows and keeps live ones', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'nest-users-purge-'));
-    const app = await createSampleApp({ databaseUrl: `sqlite:${join(dir, 'db.sqlite')}`, jwtSecret: randomBytes(32).toString('hex'), logger: false, rateLimit: false });
+    const { databaseUrl, drop } = await createSampleAppDatabase('sqlite');
+    const app = await createSampleApp({ databaseUrl, jwtSecret: randomBytes(32).toString('hex'), logger: false, rateLimit: false });
     try {
       const { AccessTokenEntity } = await import('@nest-users/typeorm');
       const { TokenPurgeService } = await import('../sample-app/src/users/token-purge.service.js');
@@ -121,7 +119,7 @@ describe('sample app: purging expired database tokens', () => {
       expect((await rows.find()).map((row) => row.hash)).toEqual(['b'.repeat(43)]);
     } finally {
       await app.close();
-      rmSync(dir, { recursive: true, force: true });
+      await drop();
     }
   });
 });

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
@@ -9,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSampleApp, type SampleAppOptions } from '../sample-app/src/app.factory.js';
 import { parseRateLimit } from '../sample-app/src/rate-limit.config.js';
 import { User } from '../sample-app/src/users/user.entity.js';
+import { createSampleAppDatabase } from './fixtures/sample-app-database.js';
 
 /**
  * The sample app as a user runs it, on both HTTP platforms and on every database at hand: SQLite always,
@@ -36,39 +36,22 @@ interface Harness {
 async function startApp(platform: Platform, database: Database, extra: Partial<SampleAppOptions> = {}): Promise<Harness> {
   extra = { rateLimit: false, ...extra };
   const jwtSecret = randomBytes(32).toString('base64url');
-  if (database === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'nest-users-sample-'));
-    const sqliteFile = join(dir, 'not-yet', 'sample.sqlite');
-    const app = await createSampleApp({ databaseUrl: `sqlite:${sqliteFile}`, jwtSecret, platform, logger: false, ...extra });
+  const { databaseUrl, file, drop } = await createSampleAppDatabase(database);
+  // SQLite: in a folder that does not exist yet, which the app creates.
+  const sqliteFile = file && join(dirname(file), 'not-yet', 'sample.sqlite');
+  try {
+    const app = await createSampleApp({ databaseUrl: sqliteFile ? `sqlite:${sqliteFile}` : databaseUrl, jwtSecret, platform, logger: false, ...extra });
     return {
       app,
       http: app.getHttpServer(),
       sqliteFile,
       async dispose() {
         await app.close();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  }
-  const schema = `sample_app_${randomBytes(6).toString('hex')}`;
-  const admin = await new DataSource({ type: 'postgres', url: POSTGRES_URL }).initialize();
-  await admin.query(`CREATE SCHEMA "${schema}"`);
-  const url = new URL(POSTGRES_URL!);
-  url.searchParams.set('schema', schema);
-  try {
-    const app = await createSampleApp({ databaseUrl: url.toString(), jwtSecret, platform, logger: false, ...extra });
-    return {
-      app,
-      http: app.getHttpServer(),
-      async dispose() {
-        await app.close();
-        await admin.query(`DROP SCHEMA "${schema}" CASCADE`);
-        await admin.destroy();
+        await drop();
       },
     };
   } catch (error) {
-    await admin.query(`DROP SCHEMA "${schema}" CASCADE`);
-    await admin.destroy();
+    await drop();
     throw error;
   }
 }

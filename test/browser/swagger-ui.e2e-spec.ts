@@ -8,6 +8,7 @@ import type { INestApplication } from '@nestjs/common';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSampleApp, type SampleAppOptions } from '../../sample-app/src/app.factory.js';
+import { createSampleAppDatabase } from '../fixtures/sample-app-database.js';
 
 /**
  * Swagger UI's Authorize button, in a real browser: the OAuth2 password flow must log in through the documented
@@ -51,10 +52,10 @@ interface Running {
 }
 
 async function startApp(platform: 'express' | 'fastify', backends?: (secret: string) => SampleAppOptions['backends']) {
-  const dir = mkdtempSync(join(tmpdir(), 'nest-users-swagger-ui-'));
+  const { databaseUrl, drop } = await createSampleAppDatabase('sqlite');
   const jwtSecret = randomBytes(32).toString('base64url');
   const app = await createSampleApp({
-    databaseUrl: `sqlite:${join(dir, 'sample.sqlite')}`,
+    databaseUrl,
     jwtSecret,
     platform,
     logger: false,
@@ -68,7 +69,7 @@ async function startApp(platform: 'express' | 'fastify', backends?: (secret: str
     baseUrl: `http://127.0.0.1:${port}`,
     async close() {
       await app.close();
-      rmSync(dir, { recursive: true, force: true });
+      await drop();
     },
   } satisfies Running;
 }

@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { BackgroundTasks, JwtAuthentication, UserManager, UsersAuthModule } from '@nest-users/core';
+import { createTestDatabase, type TestDatabase } from '@nest-users/testing/typeorm';
 import { UsersAuthTypeOrmModule } from '@nest-users/typeorm';
 import { Module, type INestApplication } from '@nestjs/common';
 import type { OpenAPIObject } from '@nestjs/swagger';
@@ -19,12 +17,13 @@ describe.each(['express', 'fastify'] as const)('custom user model: integer ids, 
   let server: unknown;
   let document: OpenAPIObject;
   let dataSource: DataSource;
-  const dir = mkdtempSync(join(tmpdir(), 'nest-users-member-'));
+  let database: TestDatabase | undefined;
 
   beforeAll(async () => {
+    database = await createTestDatabase('sqlite', { entities: [Member] });
     @Module({
       imports: [
-        TypeOrmModule.forRoot({ type: 'better-sqlite3', database: join(dir, 'members.sqlite'), entities: [Member], synchronize: true }),
+        TypeOrmModule.forRoot(database.options),
         UsersAuthModule.forRoot({
           imports: [UsersAuthTypeOrmModule.forFeature(Member)],
           backends: [new JwtAuthentication({ secret: randomBytes(32), lifetimeSeconds: 600 })],
@@ -42,7 +41,7 @@ describe.each(['express', 'fastify'] as const)('custom user model: integer ids, 
   });
   afterAll(async () => {
     await app?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await database?.drop();
   });
 
   it('validates, stores and answers the custom field', async () => {

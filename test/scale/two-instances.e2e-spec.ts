@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSampleApp } from '../../sample-app/src/app.factory.js';
+import { createSampleAppDatabase, type SampleAppDatabase } from '../fixtures/sample-app-database.js';
 
 const POSTGRES_URL = process.env.TEST_POSTGRES_URL;
 const REDIS_URL = process.env.TEST_REDIS_URL;
@@ -24,16 +24,13 @@ interface Pair {
  */
 function twoInstances(options: { rateLimit: boolean }): Pair {
   const pair = {} as Pair;
-  const schema = `two_instances_${randomBytes(6).toString('hex')}`;
   const jwtSecret = randomBytes(32).toString('hex');
-  let admin: DataSource;
+  let database: SampleAppDatabase | undefined;
   beforeAll(async () => {
-    admin = await new DataSource({ type: 'postgres', url: POSTGRES_URL }).initialize();
-    await admin.query(`CREATE SCHEMA "${schema}"`);
-    const databaseUrl = new URL(POSTGRES_URL!);
-    databaseUrl.searchParams.set('schema', schema);
+    database = await createSampleAppDatabase('postgres');
+    const { databaseUrl } = database;
     const start = async () => {
-      const app = await createSampleApp({ databaseUrl: databaseUrl.toString(), redisUrl: REDIS_URL, jwtSecret, logger: false, ...options });
+      const app = await createSampleApp({ databaseUrl, redisUrl: REDIS_URL, jwtSecret, logger: false, ...options });
       await app.listen(0, '127.0.0.1');
       return app;
     };
@@ -46,8 +43,7 @@ function twoInstances(options: { rateLimit: boolean }): Pair {
   afterAll(async () => {
     await pair.a?.close();
     await pair.b?.close();
-    await admin?.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await admin?.destroy();
+    await database?.drop();
   });
   return pair;
 }

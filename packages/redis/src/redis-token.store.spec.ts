@@ -1,35 +1,13 @@
-import { randomBytes } from 'node:crypto';
 import { generateOpaqueToken, hashToken, StoreUnavailableError, type StoredToken } from '@nest-users/core';
 import { describeTokenStoreContract } from '@nest-users/testing';
+import { testKeyPrefix, testRedisAvailable, type TestKeyPrefix } from '@nest-users/testing/redis';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisClient, isRedisUnavailableError, redisReady } from './redis-client.js';
 import { RedisTokenStore } from './redis-token.store.js';
 
 const redisUrl = process.env.TEST_REDIS_URL;
-if (!redisUrl) console.warn('[redis-token.store.spec] TEST_REDIS_URL is not set: the Redis suites are skipped.');
-
-/** A prefix no other run (or suite) uses, so cases never see each other's keys. */
-function randomPrefix(): string {
-  return `nest-users-test:${process.pid}:${randomBytes(6).toString('hex')}:`;
-}
-
-/** Every key under `prefix` (SCAN, never KEYS). */
-async function keysUnder(redis: Redis, prefix: string): Promise<string[]> {
-  const found: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    found.push(...keys);
-  } while (cursor !== '0');
-  return found;
-}
-
-async function deleteUnder(redis: Redis, prefix: string): Promise<void> {
-  const keys = await keysUnder(redis, prefix);
-  if (keys.length > 0) await redis.del(...keys);
-}
+const redisAvailable = testRedisAvailable('RedisTokenStore');
 
 function token(fields: Partial<StoredToken> = {}): StoredToken {
   return {
@@ -42,7 +20,7 @@ function token(fields: Partial<StoredToken> = {}): StoredToken {
   };
 }
 
-describe.skipIf(!redisUrl)('RedisTokenStore', () => {
+describe.skipIf(!redisAvailable)('RedisTokenStore', () => {
   let redis: Redis;
 
   beforeAll(async () => {
@@ -55,31 +33,33 @@ describe.skipIf(!redisUrl)('RedisTokenStore', () => {
   });
 
   describeTokenStoreContract('Redis', async () => {
-    const prefix = randomPrefix();
+    const { prefix, keys, clear } = testKeyPrefix(redis);
     const store = new RedisTokenStore(redis, { keyPrefix: prefix });
     return {
       store,
       expiresByTtl: true,
       // Token records only: the user and family indexes are not records.
       dump: async () => {
-        const keys = (await keysUnder(redis, prefix)).filter((key) => !/^(user|family):/.test(key.slice(prefix.length)));
-        return Promise.all(keys.map(async (key) => ({ key, value: await redis.get(key) })));
+        const records = (await keys()).filter((key) => !/^(user|family):/.test(key.slice(prefix.length)));
+        return Promise.all(records.map(async (key) => ({ key, value: await redis.get(key) })));
       },
-      teardown: () => deleteUnder(redis, prefix),
+      teardown: clear,
     };
   });
 
   describe('Redis specifics', () => {
+    let keys: TestKeyPrefix;
     let prefix: string;
     let store: RedisTokenStore;
 
     beforeAll(() => {
-      prefix = randomPrefix();
+      keys = testKeyPrefix(redis);
+      prefix = keys.prefix;
       store = new RedisTokenStore(redis, { keyPrefix: prefix });
     });
 
     afterAll(async () => {
-      if (redis) await deleteUnder(redis, prefix);
+      await keys?.clear();
     });
 
     it('uses the documented default prefix, and refuses a client with its own keyPrefix', async () => {
@@ -131,9 +111,8 @@ describe.skipIf(!redisUrl)('RedisTokenStore', () => {
         await store.save(token({ hash: hashToken(raw), userId: 'hash-user', family: i % 2 ? family : null }));
       }
       await store.spend(hashToken(raws[1]!), 'refresh');
-      const keys = await keysUnder(redis, prefix);
       const dump: string[] = [];
-      for (const key of keys) {
+      for (const key of await keys.keys()) {
         const type = await redis.type(key);
         dump.push(key, ...(type === 'set' ? await redis.smembers(key) : [(await redis.get(key)) ?? '']));
       }

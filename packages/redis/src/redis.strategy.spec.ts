@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { hashToken, StoreUnavailableError, UserNotExistsError, type UserProtocol } from '@nest-users/core';
+import { testKeyPrefix, testRedisAvailable, type TestKeyPrefix } from '@nest-users/testing/redis';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisClient, redisReady } from './redis-client.js';
@@ -7,7 +8,7 @@ import { RedisTokenStore } from './redis-token.store.js';
 import { RedisStrategy } from './redis.strategy.js';
 
 const redisUrl = process.env.TEST_REDIS_URL;
-if (!redisUrl) console.warn('[redis.strategy.spec] TEST_REDIS_URL is not set: the RedisStrategy suite is skipped.');
+const redisAvailable = testRedisAvailable('RedisStrategy');
 
 type User = UserProtocol<string>;
 
@@ -15,10 +16,11 @@ function user(id = randomUUID()): User {
   return { id, email: `${id}@example.com`, hashedPassword: 'x', isActive: true, isSuperuser: false, isVerified: false };
 }
 
-describe.skipIf(!redisUrl)('RedisStrategy', () => {
+describe.skipIf(!redisAvailable)('RedisStrategy', () => {
   let redis: Redis;
   let strategy: RedisStrategy<User>;
-  const prefix = `nest-users-test:${process.pid}:${randomBytes(6).toString('hex')}:`;
+  let keys: TestKeyPrefix;
+  let prefix: string;
   const users = new Map<string, User>();
   const lookup = {
     parseId: (value: unknown) => String(value),
@@ -37,17 +39,14 @@ describe.skipIf(!redisUrl)('RedisStrategy', () => {
   beforeAll(async () => {
     redis = createRedisClient(redisUrl!);
     await redisReady(redis);
+    keys = testKeyPrefix(redis);
+    prefix = keys.prefix;
     strategy = new RedisStrategy<User>(redis, { lifetimeSeconds: 600, keyPrefix: prefix });
   });
 
   afterAll(async () => {
     if (!redis) return;
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
+    await keys.clear();
     await redis.quit();
   });
 

@@ -1,8 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { hashToken, InvalidIdError, UserNotExistsError, type UserLookup } from '@nest-users/core';
-import { DataSource, Entity } from 'typeorm';
+import { openTestDataSource, testDatabaseAvailable } from '@nest-users/testing/typeorm';
+import { Entity, type DataSource } from 'typeorm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AccessTokenEntity } from './access-token.entity.js';
 import { BaseUserEntityUUID } from './base-user.entity.js';
@@ -12,48 +10,12 @@ import { TypeOrmUserRepository } from './typeorm-user.repository.js';
 @Entity('strategy_user')
 class StrategyUser extends BaseUserEntityUUID {}
 
-const postgresUrl = process.env.TEST_POSTGRES_URL;
-if (!postgresUrl) {
-  console.warn('Skipping DatabaseStrategy on PostgreSQL: set TEST_POSTGRES_URL (e.g. postgres://postgres@127.0.0.1:5432/test).');
-}
-
-async function open(driver: 'SQLite' | 'PostgreSQL'): Promise<{ dataSource: DataSource; cleanup(): Promise<void> }> {
-  const entities = [StrategyUser, AccessTokenEntity];
-  if (driver === 'SQLite') {
-    const dir = mkdtempSync(join(tmpdir(), 'nest-users-db-strategy-'));
-    const dataSource = await new DataSource({
-      type: 'better-sqlite3',
-      database: join(dir, 'app.sqlite'),
-      entities,
-      synchronize: true,
-    }).initialize();
-    return {
-      dataSource,
-      cleanup: async () => {
-        await dataSource.destroy();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  }
-  const schema = `nest_users_strategy_${process.pid}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
-  const dataSource = await new DataSource({ type: 'postgres', url: postgresUrl, schema, entities }).initialize();
-  await dataSource.query(`CREATE SCHEMA "${schema}"`);
-  await dataSource.synchronize();
-  return {
-    dataSource,
-    cleanup: async () => {
-      await dataSource.query(`DROP SCHEMA "${schema}" CASCADE`);
-      await dataSource.destroy();
-    },
-  };
-}
-
 describe.each([
-  { driver: 'SQLite' as const, skip: false },
-  { driver: 'PostgreSQL' as const, skip: !postgresUrl },
-])('DatabaseStrategy on $driver', ({ driver, skip }) => {
+  { kind: 'sqlite' as const, skip: false },
+  { kind: 'postgres' as const, skip: !testDatabaseAvailable('postgres', 'DatabaseStrategy') },
+])('DatabaseStrategy on $kind', ({ kind, skip }) => {
   let dataSource: DataSource;
-  let cleanup: (() => Promise<void>) | undefined;
+  let close: (() => Promise<void>) | undefined;
   let users: TypeOrmUserRepository<StrategyUser>;
   let lookup: UserLookup<StrategyUser, string>;
   let strategy: DatabaseStrategy<StrategyUser, string>;
@@ -61,7 +23,7 @@ describe.each([
 
   beforeEach(async (ctx) => {
     if (skip) ctx.skip('set TEST_POSTGRES_URL to run it');
-    ({ dataSource, cleanup } = await open(driver));
+    ({ dataSource, close } = await openTestDataSource(kind, { entities: [StrategyUser, AccessTokenEntity] }));
     users = new TypeOrmUserRepository(dataSource.getRepository(StrategyUser));
     // What UserManager does: a malformed id or a missing user is "no user", never an error.
     lookup = {
@@ -75,8 +37,8 @@ describe.each([
   });
 
   afterEach(async () => {
-    await cleanup?.();
-    cleanup = undefined;
+    await close?.();
+    close = undefined;
   });
 
   it('reads a written token until it is destroyed', async () => {

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server, type Socket, connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname } from 'node:path';
 import { generateOpaqueToken, hashToken, StoreUnavailableError, UserAlreadyExistsError } from '@nest-users/core';
-import { ConnectionIsNotSetError, DataSource, Entity, QueryFailedError } from 'typeorm';
+import { createTestDatabase, openTestDataSource } from '@nest-users/testing/typeorm';
+import { ConnectionIsNotSetError, DataSource, Entity, QueryFailedError, type DataSourceOptions } from 'typeorm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AccessTokenEntity } from './access-token.entity.js';
 import { BaseUserEntityUUID } from './base-user.entity.js';
@@ -241,26 +240,18 @@ describe.skipIf(!postgresUrl)('outages of PostgreSQL', () => {
     const relay = new Relay(postgresTarget());
     await relay.start();
     cleanups.push(() => relay.stop());
-    const schema = `nest_users_outage_${process.pid}_${Date.now().toString(36)}`;
+    const database = await createTestDatabase('postgres', { entities: [OutageUser, AccessTokenEntity] });
+    cleanups.push(() => database.drop());
     const dataSource = await new DataSource({
-      type: 'postgres',
+      ...database.options,
       url: urlVia(relay.port),
-      schema,
-      entities: [OutageUser, AccessTokenEntity],
       // Bounds getting a connection; query_timeout bounds a query sent on a connection that then stops answering.
       connectTimeoutMS: 500,
       extra: { query_timeout: 500 },
       // Idle clients losing their socket make the pool emit errors; they are expected here, not worth a warning.
       poolErrorHandler: () => undefined,
-    }).initialize();
-    cleanups.push(async () => {
-      await dataSource.destroy();
-      const admin = await new DataSource({ type: 'postgres', url: postgresUrl }).initialize();
-      await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      await admin.destroy();
-    });
-    await dataSource.query(`CREATE SCHEMA "${schema}"`);
-    await dataSource.synchronize();
+    } as DataSourceOptions).initialize();
+    cleanups.push(() => dataSource.destroy());
     const tokens = new TypeOrmTokenStore(dataSource.getRepository(AccessTokenEntity));
     const users = new TypeOrmUserRepository(dataSource.getRepository(OutageUser));
     const ada = await users.create({ email: 'ada@example.com', hashedPassword: 'h' });
@@ -314,68 +305,49 @@ describe.skipIf(!postgresUrl)('outages of PostgreSQL', () => {
 });
 
 describe('outages of SQLite', () => {
-  const dirs: string[] = [];
-  afterEach(() => {
-    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  const closes: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const close of closes.splice(0).reverse()) await close();
   });
+  const database = async (entities: Function[] = []) => {
+    const created = await createTestDatabase('sqlite', { entities });
+    closes.push(() => created.drop());
+    return created;
+  };
 
   it('a database locked past the busy timeout answers StoreUnavailableError, and works again once unlocked', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'nest-users-outage-'));
-    dirs.push(dir);
-    const file = join(dir, 'app.sqlite');
-    const dataSource = await new DataSource({
-      type: 'better-sqlite3',
-      database: file,
-      entities: [OutageUser, AccessTokenEntity],
-      synchronize: true,
-      timeout: 100,
-    }).initialize();
-    try {
-      const tokens = new TypeOrmTokenStore(dataSource.getRepository(AccessTokenEntity));
-      const users = new TypeOrmUserRepository(dataSource.getRepository(OutageUser));
-      const ada = await users.create({ email: 'ada@example.com', hashedPassword: 'h' });
-      // Another process (a migration, a backup) holds an exclusive lock on the file.
-      const other = await new DataSource({ type: 'better-sqlite3', database: file }).initialize();
-      await other.query('BEGIN EXCLUSIVE');
-      const calls = everyCall(tokens, users, ada);
-      for (const [name, call] of Object.entries(calls)) {
-        await expect(call(), name).rejects.toBeInstanceOf(StoreUnavailableError);
-      }
-      await other.query('COMMIT');
-      await other.destroy();
-      for (const [name, call] of Object.entries(calls)) await expect(call(), name).resolves.not.toThrow();
-    } finally {
-      await dataSource.destroy();
+    const { options } = await database([OutageUser, AccessTokenEntity]);
+    const dataSource = await new DataSource({ ...options, timeout: 100 } as DataSourceOptions).initialize();
+    closes.push(() => dataSource.destroy());
+    const tokens = new TypeOrmTokenStore(dataSource.getRepository(AccessTokenEntity));
+    const users = new TypeOrmUserRepository(dataSource.getRepository(OutageUser));
+    const ada = await users.create({ email: 'ada@example.com', hashedPassword: 'h' });
+    // Another process (a migration, a backup) holds an exclusive lock on the file.
+    const other = await new DataSource({ type: 'better-sqlite3', database: options.database as string }).initialize();
+    await other.query('BEGIN EXCLUSIVE');
+    const calls = everyCall(tokens, users, ada);
+    for (const [name, call] of Object.entries(calls)) {
+      await expect(call(), name).rejects.toBeInstanceOf(StoreUnavailableError);
     }
+    await other.query('COMMIT');
+    await other.destroy();
+    for (const [name, call] of Object.entries(calls)) await expect(call(), name).resolves.not.toThrow();
   });
 
   it('a file that cannot be opened is a connection failure', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'nest-users-outage-'));
-    dirs.push(dir);
+    const { options } = await database();
     // A directory where the file should be: SQLITE_CANTOPEN (a missing directory would just be created).
-    const error = await new DataSource({ type: 'better-sqlite3', database: dir })
+    const error = await new DataSource({ type: 'better-sqlite3', database: dirname(options.database as string) })
       .initialize()
       .catch((e: unknown) => e);
     expect(isConnectionFailure(error), String(error)).toBe(true);
   });
 
   it('keeps the unique-violation mapping of the user repository', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'nest-users-outage-'));
-    dirs.push(dir);
-    const dataSource = await new DataSource({
-      type: 'better-sqlite3',
-      database: join(dir, 'app.sqlite'),
-      entities: [OutageUser],
-      synchronize: true,
-    }).initialize();
-    try {
-      const users = new TypeOrmUserRepository(dataSource.getRepository(OutageUser));
-      await users.create({ email: 'ada@example.com', hashedPassword: 'h' });
-      await expect(users.create({ email: 'ADA@example.com', hashedPassword: 'h' })).rejects.toBeInstanceOf(
-        UserAlreadyExistsError,
-      );
-    } finally {
-      await dataSource.destroy();
-    }
+    const { dataSource, close } = await openTestDataSource('sqlite', { entities: [OutageUser] });
+    closes.push(close);
+    const users = new TypeOrmUserRepository(dataSource.getRepository(OutageUser));
+    await users.create({ email: 'ada@example.com', hashedPassword: 'h' });
+    await expect(users.create({ email: 'ADA@example.com', hashedPassword: 'h' })).rejects.toBeInstanceOf(UserAlreadyExistsError);
   });
 });

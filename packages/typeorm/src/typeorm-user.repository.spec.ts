@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describeUserRepositoryContract, type UserRepositoryContractFixture } from '@nest-users/testing';
-import { Column, DataSource, Entity, QueryFailedError } from 'typeorm';
+import { openTestDataSource, testDatabaseAvailable, type TestDatabaseKind, type TestDataSource } from '@nest-users/testing/typeorm';
+import { Column, Entity, QueryFailedError } from 'typeorm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BaseUserEntityUUID } from './base-user.entity.js';
 import { TypeOrmUserRepository } from './typeorm-user.repository.js';
@@ -14,62 +12,20 @@ class ContractUserEntity extends BaseUserEntityUUID {
   firstName!: string | null;
 }
 
-interface Store {
-  dataSource: DataSource;
-  /** The schema holding the table (PostgreSQL only). */
-  schema?: string;
-  cleanup(): Promise<void>;
-}
+/**
+ * The adapter must not need uuid-ossp or pgcrypto (a database without them has to work as is), and gets more
+ * connections than racing writers, so a race is decided by the database, not by the pool queue.
+ */
+const open = (kind: TestDatabaseKind) =>
+  openTestDataSource(kind, { entities: [ContractUserEntity], postgres: { installExtensions: false, connections: 25 } });
 
-/** A fresh SQLite file per run: a file, unlike `:memory:`, exercises the real journal and locking. */
-async function sqliteStore(): Promise<Store> {
-  const dir = mkdtempSync(join(tmpdir(), 'nest-users-sqlite-'));
-  const dataSource = await new DataSource({
-    type: 'better-sqlite3',
-    database: join(dir, 'users.sqlite'),
-    entities: [ContractUserEntity],
-    synchronize: true,
-  }).initialize();
-  return { dataSource, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
-}
-
-const postgresUrl = process.env.TEST_POSTGRES_URL;
-
-/** A fresh schema per run, so parallel runs and other suites sharing the database never see each other's rows. */
-async function postgresStore(): Promise<Store> {
-  const schema = `nest_users_${process.pid}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
-  const dataSource = await new DataSource({
-    type: 'postgres',
-    url: postgresUrl,
-    schema,
-    entities: [ContractUserEntity],
-    // The adapter must not need uuid-ossp or pgcrypto: a database without them has to work as is.
-    installExtensions: false,
-    // More connections than racing writers, so the race is decided by the database, not by the pool queue.
-    extra: { max: 25 },
-  }).initialize();
-  await dataSource.query(`CREATE SCHEMA "${schema}"`);
-  await dataSource.synchronize();
-  // pg opens connections lazily: on a cold pool the first writer finishes before the others are even connected.
-  await Promise.all(Array.from({ length: 25 }, () => dataSource.query('SELECT pg_sleep(0.01)')));
-  const cleanup = async () => {
-    const admin = await new DataSource({ type: 'postgres', url: postgresUrl }).initialize();
-    await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await admin.destroy();
-  };
-  return { dataSource, schema, cleanup };
-}
-
-async function contractFixture(open: () => Promise<Store>): Promise<UserRepositoryContractFixture> {
-  const { dataSource, cleanup } = await open();
+async function contractFixture(kind: TestDatabaseKind): Promise<UserRepositoryContractFixture> {
+  const { dataSource, close } = await open(kind);
   const repository = dataSource.getRepository(ContractUserEntity);
   return {
     repository: new TypeOrmUserRepository(repository),
     count: () => repository.count(),
-    teardown: async () => {
-      await dataSource.destroy();
-      await cleanup();
-    },
+    teardown: close,
     customFields: true,
     insertVerbatim: async (email, hashedPassword) => {
       const id = randomUUID();
@@ -79,33 +35,26 @@ async function contractFixture(open: () => Promise<Store>): Promise<UserReposito
   };
 }
 
-describeUserRepositoryContract('TypeORM on SQLite (better-sqlite3, temp file)', () =>
-  contractFixture(sqliteStore),
-);
+describeUserRepositoryContract('TypeORM on SQLite (better-sqlite3, temp file)', () => contractFixture('sqlite'));
 
-if (!postgresUrl) {
-  console.warn(
-    'Skipping the TypeORM PostgreSQL suites: set TEST_POSTGRES_URL (e.g. postgres://postgres@127.0.0.1:5432/test).',
-  );
-}
-describe.skipIf(!postgresUrl)('PostgreSQL', () => {
-  describeUserRepositoryContract('TypeORM on PostgreSQL', () => contractFixture(postgresStore));
+const postgresAvailable = testDatabaseAvailable('postgres', 'TypeORM user repository');
+describe.skipIf(!postgresAvailable)('PostgreSQL', () => {
+  describeUserRepositoryContract('TypeORM on PostgreSQL', () => contractFixture('postgres'));
 });
 
 describe.each([
-  { driver: 'SQLite', open: sqliteStore, skip: false },
-  { driver: 'PostgreSQL', open: postgresStore, skip: !postgresUrl },
-])('TypeOrmUserRepository on $driver', ({ driver, open, skip }) => {
-  let store: Store | undefined;
+  { kind: 'sqlite' as const, skip: false },
+  { kind: 'postgres' as const, skip: !postgresAvailable },
+])('TypeOrmUserRepository on $kind', ({ kind, skip }) => {
+  let store: TestDataSource | undefined;
   let users: TypeOrmUserRepository<ContractUserEntity>;
   beforeEach(async () => {
     if (skip) return;
-    store = await open();
+    store = await open(kind);
     users = new TypeOrmUserRepository(store.dataSource.getRepository(ContractUserEntity));
   });
   afterEach(async () => {
-    await store?.dataSource.destroy();
-    await store?.cleanup();
+    await store?.close();
     store = undefined;
   });
 
@@ -122,11 +71,11 @@ describe.each([
     expect(b.id).not.toBe(a.id);
   });
 
-  it.skipIf(skip || driver !== 'PostgreSQL')('stores ids in a uuid column with no extension default', async () => {
+  it.skipIf(skip || kind !== 'postgres')('stores ids in a uuid column with no extension default', async () => {
     const [column] = await store!.dataSource.query(
       `SELECT data_type, column_default FROM information_schema.columns
         WHERE table_schema = $1 AND table_name = 'contract_user_entity' AND column_name = 'id'`,
-      [store!.schema],
+      [store!.database.schema],
     );
     expect(column).toEqual({ data_type: 'uuid', column_default: null });
   });

@@ -1,4 +1,5 @@
 import { QueryFailedError, type ObjectLiteral, type Repository } from 'typeorm';
+import { hydratesLikeFind, logsQueries, subscribersSeeRead } from './find-equivalence.util.js';
 
 type ColumnMetadata = Repository<ObjectLiteral>['metadata']['columns'][number];
 type Row = Record<string, unknown>;
@@ -14,17 +15,24 @@ interface SqliteConnection {
 const ALIAS = 'user';
 
 /**
- * Loads one entity by a column with SQL built once, instead of a fresh query builder per call: the users are read on
- * every authenticated request, and TypeORM's find* re-derives the same query each time (about three times the cost
- * of the query itself on SQLite). On better-sqlite3 the statement is prepared once and run directly, skipping
- * TypeORM's query runner (its query logging and subscribers' query events do not see these reads). Rows are hydrated
- * with the driver's own conversions, column by column; anything this simple path cannot map (e.g. relations
- * selected by default) falls back to `findOneBy` for good.
+ * Loads one entity by a column, giving exactly what `findOneBy` gives, faster where that is provable: users are read
+ * on every authenticated request, and TypeORM's find* re-derives the same query each time (about three times the cost
+ * of the query itself on SQLite).
+ *
+ * - When the entity needs nothing `findOneBy` does beyond hydrating columns (see `hydratesLikeFind`, decided from the
+ *   entity metadata at construction) and no subscriber would see the read (checked per read), the SQL is built once
+ *   and the row hydrated as TypeORM's own result transformer does. Otherwise it is `findOneBy`.
+ * - On better-sqlite3 with nothing logging queries, that SQL runs as a statement prepared once, without TypeORM's
+ *   query runner; a failure is logged and raised as the runner would. Elsewhere it runs through the query runner.
  */
 export class UserRowReader<E extends ObjectLiteral> {
   private readonly sql: string;
+  /** The columns TypeORM's transformer would set: selected, not virtual (e.g. a relation's foreign key). */
   private readonly columns: Array<{ column: ColumnMetadata; key: string }>;
-  private fallback: boolean;
+  /** `findOneBy` for good: the entity needs it, or the driver names result columns differently. */
+  private findOnly: boolean;
+  private columnsChecked = false;
+  private readonly prepareOnce: boolean;
   /** The prepared statement, with the connection it belongs to (a re-initialized DataSource has a new one). */
   private prepared?: { connection: SqliteConnection; statement: SqliteStatement };
 
@@ -32,29 +40,54 @@ export class UserRowReader<E extends ObjectLiteral> {
     private readonly repository: Repository<E>,
     private readonly propertyName: string,
   ) {
+    const { metadata } = repository;
+    const { options } = repository.manager.connection;
     const builder = repository.createQueryBuilder(ALIAS).where(`${ALIAS}.${propertyName} = :value`, { value: null });
     [this.sql] = builder.getQueryAndParameters();
-    this.columns = repository.metadata.columns.map((column) => ({ column, key: `${ALIAS}_${column.databaseName}` }));
-    this.fallback = repository.metadata.relations.some((relation) => relation.isEager) || this.sql.includes('LEFT JOIN');
+    this.columns = metadata.columns
+      .filter((column) => column.isSelect && !column.isVirtual)
+      .map((column) => ({ column, key: `${ALIAS}_${column.databaseName}` }));
+    this.findOnly = !hydratesLikeFind(metadata, propertyName, options);
+    this.prepareOnce = options.type === 'better-sqlite3' && !logsQueries(options);
   }
 
+  /** `null` for `null`/`undefined` (no user has them; `findOneBy` would throw or match NULL, by its settings). */
   async findOne(value: unknown): Promise<E | null> {
-    if (this.fallback) return this.repository.findOneBy({ [this.propertyName]: value } as never);
+    if (value === null || value === undefined) return null;
+    const { subscribers } = this.repository.manager.connection;
+    // Other values (a Date, a boolean) are converted by TypeORM's parameter escaping: left to it.
+    const plainValue = typeof value === 'string' || typeof value === 'number';
+    if (this.findOnly || !plainValue || subscribersSeeRead(subscribers, this.repository.metadata.target)) {
+      return this.repository.findOneBy({ [this.propertyName]: value } as never);
+    }
     const row = await this.readRow(value);
     if (!row) return null;
-    if (!this.columns.every(({ key }) => key in row)) {
-      // A driver that names result columns differently: use TypeORM's own path from now on.
-      this.fallback = true;
-      return this.findOne(value);
+    if (!this.columnsChecked) {
+      if (!this.columns.every(({ key }) => key in row)) {
+        this.findOnly = true;
+        return this.findOne(value);
+      }
+      this.columnsChecked = true;
     }
-    const { driver } = this.repository.manager.connection;
-    const entity = this.repository.metadata.create() as E;
-    for (const { column, key } of this.columns) column.setEntityValue(entity, driver.prepareHydratedValue(row[key], column));
-    return entity;
+    return this.hydrate(row);
   }
 
-  private async readRow(value: unknown): Promise<Row | undefined> {
-    const connection = this.sqliteConnection();
+  /** What TypeORM's `RawSqlResultsToEntityTransformer` does for one row of a plain entity. */
+  private hydrate(row: Row): E | null {
+    const { driver } = this.repository.manager.connection;
+    // `fromDeserializer`: as find, the constructor does not run (class field initializers stay unset).
+    const entity = this.repository.metadata.create(undefined, { fromDeserializer: true }) as E;
+    let hasData = false;
+    for (const { column, key } of this.columns) {
+      const value = row[key];
+      if (value !== null) hasData = true;
+      column.setEntityValue(entity, driver.prepareHydratedValue(value, column));
+    }
+    return hasData ? entity : null;
+  }
+
+  private async readRow(value: string | number): Promise<Row | undefined> {
+    const connection = this.prepareOnce ? this.sqliteConnection() : undefined;
     if (!connection) {
       const rows: Row[] = await this.repository.query(this.sql, [value]);
       return rows[0];
@@ -63,15 +96,16 @@ export class UserRowReader<E extends ObjectLiteral> {
       if (this.prepared?.connection !== connection) this.prepared = { connection, statement: connection.prepare(this.sql) };
       return this.prepared.statement.get(value);
     } catch (error) {
-      // The same error TypeORM's query runner would raise, so outage detection and callers see no difference.
+      // What TypeORM's query runner does with a failure: the logger sees it, the caller gets a QueryFailedError.
+      this.repository.manager.connection.logger.logQueryError(error as Error, this.sql, [value]);
       throw new QueryFailedError(this.sql, [value], error as Error);
     }
   }
 
-  /** The open better-sqlite3 connection; `undefined` for any other driver, or when not connected (TypeORM's error then). */
+  /** The open better-sqlite3 connection; `undefined` when not connected (TypeORM's own error then). */
   private sqliteConnection(): SqliteConnection | undefined {
     const { driver, isInitialized } = this.repository.manager.connection;
-    if (driver.options.type !== 'better-sqlite3' || !isInitialized) return undefined;
+    if (!isInitialized) return undefined;
     const connection = (driver as { databaseConnection?: Partial<SqliteConnection> }).databaseConnection;
     return typeof connection?.prepare === 'function' ? (connection as SqliteConnection) : undefined;
   }
