@@ -5,6 +5,7 @@ import { AuthGuard } from '@nestjs/passport';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { login, PASSWORD, register } from '../fixtures/http.js';
+import { ProbeController } from '../fixtures/probe.controller.js';
 import { createTestApp, type Platform, type TestApp, type TestAppOptions } from '../fixtures/test-app.js';
 import { createTokenStores, type TokenStores } from '../fixtures/token-stores.js';
 import type { User } from '../fixtures/user.entity.js';
@@ -40,7 +41,18 @@ class PlainController {
 /** The design card's own form. */
 @Controller('plain')
 @UseGuards(UsersAuthGuard)
-class UseGuardsController extends PlainController {}
+class UseGuardsController {
+  @Get()
+  plain(@CurrentUser() user: User) {
+    return who(user);
+  }
+
+  @Get('public')
+  @Public()
+  open() {
+    return { open: true };
+  }
+}
 
 const forms: Array<[string, Pick<TestAppOptions, 'controllers' | 'providers' | 'beforeInit' | 'globalGuard'>]> = [
   ['@UseGuards(UsersAuthGuard)', { controllers: [UseGuardsController] }],
@@ -65,6 +77,12 @@ describe.each(platforms)('wherever UsersAuthGuard runs, the route is authenticat
       const response = await request(t.server as never).get('/plain').set(bearer(token));
       expect(response.status).toBe(200);
       expect(response.body).toEqual({ email: 'plain@example.com' });
+    });
+
+    it('documents the protected route with every backend, and the public ones without security', () => {
+      expect(t.document.paths['/plain']!.get!.security).toEqual([{ jwt: [] }, { mobile: [] }]);
+      expect(t.document.paths['/plain/public']!.get!.security).toBeUndefined();
+      expect(t.document.paths['/auth/jwt/login']!.post!.security).toBeUndefined();
     });
 
     it('refuses an inactive user, and opens @Public() routes and the module’s own public routes', async () => {
@@ -147,6 +165,12 @@ describe.each(platforms)('requirements combine and the stricter wins (%s)', (pla
       expect((await get('/combine/jwt', rootMobile)).status).toBe(401);
     });
 
+    it('documents what is enforced: the handler’s backends, the class’s 403', () => {
+      const operation = t.document.paths['/combine/jwt']!.get!;
+      expect(operation.security).toEqual([{ jwt: [] }]);
+      expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(['401', '403']));
+    });
+
     it('enforces both of two @Authenticated() on one handler', async () => {
       expect((await get('/stacked', tokens.unverifiedRoot)).status).toBe(403);
       expect((await get('/stacked', tokens.alice)).status).toBe(403);
@@ -184,6 +208,24 @@ describe.each(platforms)('requirements combine and the stricter wins (%s)', (pla
       // Only `optional` was overridden: the global verified still decides who counts as the user.
       expect((await get('/global/optional', unverified)).body).toEqual({ email: null });
     });
+  });
+});
+
+describe.each(platforms)('under globalGuard: { backends: ["jwt"] } (%s)', (platform) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ platform, controllers: [ProbeController], globalGuard: { backends: ['jwt'] } });
+  });
+  afterAll(async () => t?.close());
+
+  it("accepts only jwt tokens on the app's routes, and still logs a mobile session out", async () => {
+    const jwt = await userToken(t, 'both@example.com');
+    const mobile = await login(t.server, 'both@example.com', PASSWORD, 'mobile');
+    expect((await request(t.server as never).get('/users/me').set(bearer(jwt))).status).toBe(200);
+    expect((await request(t.server as never).get('/users/me').set(bearer(mobile))).status).toBe(401);
+    expect((await request(t.server as never).get('/probe/any').set(bearer(mobile))).status).toBe(401);
+    expect((await request(t.server as never).post('/auth/mobile/logout').set(bearer(mobile))).status).toBe(204);
+    expect((await request(t.server as never).post('/auth/mobile/logout').set(bearer(jwt))).status).toBe(401);
   });
 });
 

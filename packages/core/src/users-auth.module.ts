@@ -1,5 +1,5 @@
 import { Module, type DynamicModule, type INestApplication, type Provider, type Type } from '@nestjs/common';
-import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
+import { APP_GUARD, DiscoveryModule, DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { BackendPassportRegistration } from './backend/backend-passport.registration.js';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { createAuthController } from './controllers/auth.controller.factory.js';
@@ -18,6 +18,7 @@ import { BackgroundTasks } from './manager/background-tasks.js';
 import { PasswordHelper } from './manager/password.helper.js';
 import { UserTokens } from './manager/user-tokens.js';
 import { UserManager } from './manager/user-manager.js';
+import { documentAllRoutes } from './swagger/route-extension.decorator.js';
 import { setupUsersAuthSwagger, type UsersAuthSwaggerOptions } from './swagger/users-auth-swagger.js';
 import { AUTH_BACKENDS, USERS_AUTH_SETTINGS } from './users-auth.constants.js';
 import {
@@ -98,6 +99,7 @@ export class UsersAuthModule extends ConfigurableModule {
         UsersAuthGuard,
         BackendPassportRegistration,
         UsersAuthStartupChecks,
+        { provide: DOCUMENTED_ROUTES, inject: [DiscoveryService, MetadataScanner], useFactory: documentAllRoutes },
         ...(settings.globalGuard ? [{ provide: APP_GUARD, useExisting: UsersAuthGuard }] : []),
       ],
       exports: [
@@ -115,6 +117,9 @@ export class UsersAuthModule extends ConfigurableModule {
     };
   }
 }
+
+/** Runs `documentAllRoutes` when the module is instantiated (before any Swagger document can be built). */
+const DOCUMENTED_ROUTES = Symbol('nest-users:DocumentedRoutes');
 
 function resolveSettings(extras: UsersAuthModuleExtras, backendNames: string[]): UsersAuthSettings {
   const routes = extras.routes ?? {};

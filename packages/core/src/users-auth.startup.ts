@@ -5,7 +5,7 @@ import type { AuthenticationBackend } from './backend/authentication-backend.js'
 import { currentUserFactory } from './decorators/current-user.decorator.js';
 import { UsersAuthConfigurationError } from './errors/configuration.errors.js';
 import { resolveRouteRequirements, type RequirementDefaults } from './guards/auth-requirements.js';
-import { UsersAuthGuard } from './guards/users-auth.guard.js';
+import { carriesUsersAuthGuard, UsersAuthGuard } from './guards/users-auth.guard.js';
 import type { UsersAuthModuleOptions, UsersAuthSettings } from './interfaces/users-auth-module-options.interface.js';
 import { AUTH_BACKENDS, USERS_AUTH_SETTINGS } from './users-auth.constants.js';
 import { MODULE_OPTIONS_TOKEN } from './users-auth.module-definition.js';
@@ -72,10 +72,9 @@ export class UsersAuthStartupChecks implements OnModuleInit, OnApplicationBootst
               'Use @Authenticated({ optional: true }) for a route open to anonymous callers that still wants the user.',
           );
         }
-        const guards = [...guardsOf(handler), ...guardsOf(controller)];
-        const ours = guardedEverywhere || guards.some(isUsersAuthGuard);
+        const ours = guardedEverywhere || carriesUsersAuthGuard(handler, controller);
         // Another guard (AuthGuard('users-auth:<name>'), the app's own) may set the user: checked per request then.
-        if (!ours && guards.length === 0 && globalGuards.length === 0) {
+        if (!ours && !hasGuards(handler, controller) && globalGuards.length === 0) {
           throw new UsersAuthConfigurationError(
             `@CurrentUser() on ${route}, which no guard authenticates: add @Authenticated() to it or its controller.`,
           );
@@ -90,10 +89,6 @@ function readsCurrentUser(controller: Function, method: string): boolean {
   return Object.values(args).some((arg) => arg.factory === currentUserFactory);
 }
 
-function guardsOf(target: object): unknown[] {
-  return (Reflect.getMetadata(GUARDS_METADATA, target) as unknown[] | undefined) ?? [];
-}
-
-function isUsersAuthGuard(guard: unknown): boolean {
-  return guard instanceof UsersAuthGuard || (typeof guard === 'function' && (guard === UsersAuthGuard || guard.prototype instanceof UsersAuthGuard));
+function hasGuards(...targets: object[]): boolean {
+  return targets.some((target) => ((Reflect.getMetadata(GUARDS_METADATA, target) as unknown[] | undefined) ?? []).length > 0);
 }

@@ -87,7 +87,8 @@ export function createAuthController(backendName: string, authPath: string): Typ
 
     @Post('logout')
     @HttpCode(204)
-    @Authenticated({ backends: [backendName] })
+    // This backend's token, whatever backends the global guard allows elsewhere (its other requirements still apply).
+    @Authenticated({ backends: [backendName], override: true })
     @ApiOperation({ operationId: `auth:${backendName}.logout`, summary: `Log out (${backendName})` })
     @ApiNoContentResponse({ description: 'Logged out. A stateless JWT stays valid until it expires.' })
     async logout(@Req() request: HttpRequest, @Res() response: unknown): Promise<unknown> {
@@ -98,7 +99,7 @@ export function createAuthController(backendName: string, authPath: string): Typ
 
     @Post('logout-all')
     @HttpCode(204)
-    @Authenticated({ backends: [backendName] })
+    @Authenticated({ backends: [backendName], override: true })
     @ApiOperation({ operationId: `auth:${backendName}.logout_all`, summary: `Log out everywhere (${backendName})` })
     @ApiNoContentResponse({
       description: 'Every stored token and refresh token of the user ends, on every backend. Stateless JWTs end at their expiry.',

@@ -1,10 +1,11 @@
 import { applyDecorators, UseGuards } from '@nestjs/common';
-import { ApiExtension, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { ErrorDto } from '../dto/error.dto.js';
 import { readAuthenticated, validateAuthenticatedOptions } from '../guards/auth-requirements.js';
 import { UsersAuthGuard } from '../guards/users-auth.guard.js';
 import type { AuthenticatedOptions } from '../interfaces/authenticated-options.interface.js';
-import { AUTHENTICATED_METADATA, OPENAPI_AUTH_EXTENSION } from '../users-auth.constants.js';
+import { DocumentedRoute } from '../swagger/route-extension.decorator.js';
+import { AUTHENTICATED_METADATA } from '../users-auth.constants.js';
 
 /**
  * Protects a controller or a handler: runs `UsersAuthGuard`, and documents the security requirement (one scheme per
@@ -20,7 +21,7 @@ export function Authenticated(options: AuthenticatedOptions = {}): ClassDecorato
   const decorators = [
     appendRequirements(requirements as AuthenticatedOptions),
     UseGuards(UsersAuthGuard),
-    ApiExtension(OPENAPI_AUTH_EXTENSION, { backends: requirements.backends ?? null }),
+    DocumentedRoute(),
   ];
   if (!options.optional) {
     decorators.push(ApiUnauthorizedResponse({ description: 'Missing, invalid or expired token, or inactive user.', type: ErrorDto }));

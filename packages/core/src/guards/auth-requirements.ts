@@ -94,6 +94,11 @@ export function resolveRouteRequirements(
   return combineRequirements(levels, defaults, route);
 }
 
+/** The requirements of a route without any `@Authenticated()` or `@Public()`, where the guard runs anyway. */
+export function defaultRouteRequirements(defaults: RequirementDefaults): RouteRequirements {
+  return combineRequirements(defaults.global ? [{ source: 'globalGuard', options: defaults.global }] : [], defaults, 'every route');
+}
+
 /**
  * Combines levels, outermost first, starting from the module's defaults: the stricter value wins. A level's explicit
  * relaxation (`verified: false` under a verified class, `optional: true` under a global guard) that would be

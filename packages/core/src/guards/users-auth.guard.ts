@@ -1,4 +1,5 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { GUARDS_METADATA } from '@nestjs/common/constants.js';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import type { AuthenticationBackend } from '../backend/authentication-backend.js';
 import { StoreUnavailableError } from '../errors/store.errors.js';
@@ -15,6 +16,17 @@ export interface AuthContext {
   backend: AuthenticationBackend;
   token: string;
   options: RouteRequirements;
+}
+
+/** Whether `UsersAuthGuard` (or a subclass) is among the guards of a class or handler. */
+export function carriesUsersAuthGuard(...targets: object[]): boolean {
+  return targets.some((target) =>
+    ((Reflect.getMetadata(GUARDS_METADATA, target) as unknown[] | undefined) ?? []).some(
+      (guard) =>
+        guard instanceof UsersAuthGuard ||
+        (typeof guard === 'function' && (guard === UsersAuthGuard || guard.prototype instanceof UsersAuthGuard)),
+    ),
+  );
 }
 
 /** A route's resolved requirements, or PUBLIC. */
