@@ -18,7 +18,7 @@ export interface RouteExtension {
 export function DocumentedRoute(): ClassDecorator & MethodDecorator {
   return (target: object, key?: string | symbol, descriptor?: PropertyDescriptor) => {
     if (descriptor) {
-      ApiExtension(OPENAPI_AUTH_EXTENSION, { controller: target.constructor, handler: descriptor.value })(target, key!, descriptor);
+      ApiExtension(OPENAPI_AUTH_EXTENSION, pointer(target.constructor, descriptor.value))(target, key!, descriptor);
       return;
     }
     const controller = target as Function;
@@ -26,7 +26,7 @@ export function DocumentedRoute(): ClassDecorator & MethodDecorator {
       const handler = Object.getOwnPropertyDescriptor(controller.prototype, name)?.value as Function | undefined;
       if (name === 'constructor' || typeof handler !== 'function' || !Reflect.hasMetadata(METHOD_METADATA, handler)) continue;
       const method = Object.getOwnPropertyDescriptor(controller.prototype, name)!;
-      ApiExtension(OPENAPI_AUTH_EXTENSION, { controller, handler })(controller.prototype, name, method);
+      ApiExtension(OPENAPI_AUTH_EXTENSION, pointer(controller, handler))(controller.prototype, name, method);
     }
   };
 }
@@ -43,7 +43,12 @@ export function documentAllRoutes(discovery: DiscoveryService, scanner: Metadata
       const descriptor = Object.getOwnPropertyDescriptor(controller.prototype, name);
       const handler = descriptor?.value as Function | undefined;
       if (!descriptor || !handler || Reflect.getMetadata(PATH_METADATA, handler) === undefined) continue;
-      ApiExtension(OPENAPI_AUTH_EXTENSION, { controller, handler })(controller.prototype, name, descriptor);
+      ApiExtension(OPENAPI_AUTH_EXTENSION, pointer(controller, handler))(controller.prototype, name, descriptor);
     }
   }
+}
+
+/** The pointer, invisible in a document served without `addUsersAuthSecurity` (JSON drops it). */
+function pointer(controller: Function, handler: Function): RouteExtension & { toJSON(): undefined } {
+  return { controller, handler, toJSON: () => undefined };
 }
