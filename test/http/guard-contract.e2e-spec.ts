@@ -1,5 +1,5 @@
 import { Authenticated, CurrentUser, Public, UsersAuthConfigurationError, UsersAuthGuard } from '@nest-users/core';
-import { Controller, Get, Post, Req, UseGuards, type CanActivate } from '@nestjs/common';
+import { applyDecorators, Controller, Get, Post, Req, UseGuards, type CanActivate } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import request from 'supertest';
@@ -23,36 +23,27 @@ async function userToken(t: TestApp, email: string, flags: Partial<Pick<User, 'i
   return token;
 }
 
-/** No decorator of ours: what a route gets depends only on where UsersAuthGuard runs. */
-@Controller('plain')
-class PlainController {
-  @Get()
-  plain(@CurrentUser() user: User) {
-    return who(user);
-  }
+/** No decorator of ours but `extra`: what a route gets depends only on where UsersAuthGuard runs. */
+function plainController(...extra: ClassDecorator[]) {
+  @Controller('plain')
+  @applyDecorators(...extra)
+  class PlainController {
+    @Get()
+    plain(@CurrentUser() user: User) {
+      return who(user);
+    }
 
-  @Get('public')
-  @Public()
-  open() {
-    return { open: true };
+    @Get('public')
+    @Public()
+    open() {
+      return { open: true };
+    }
   }
+  return PlainController;
 }
-
+const PlainController = plainController();
 /** The design card's own form. */
-@Controller('plain')
-@UseGuards(UsersAuthGuard)
-class UseGuardsController {
-  @Get()
-  plain(@CurrentUser() user: User) {
-    return who(user);
-  }
-
-  @Get('public')
-  @Public()
-  open() {
-    return { open: true };
-  }
-}
+const UseGuardsController = plainController(UseGuards(UsersAuthGuard));
 
 const forms: Array<[string, Pick<TestAppOptions, 'controllers' | 'providers' | 'beforeInit' | 'globalGuard'>]> = [
   ['@UseGuards(UsersAuthGuard)', { controllers: [UseGuardsController] }],
