@@ -1,4 +1,4 @@
-export { UsersAuthModule } from './users-auth.module.js';
+export { UsersAuthModule, type UsersAuthModuleAsyncOptions } from './users-auth.module.js';
 export type {
   PurposeTokenOptions,
   UsersAuthDtos,

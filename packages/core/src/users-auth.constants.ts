@@ -13,7 +13,6 @@ export const PUBLIC_METADATA = 'users-auth:public';
 
 /** OpenAPI extensions the decorators leave for `UsersAuthModule.setupSwagger` to turn into security requirements. */
 export const OPENAPI_AUTH_EXTENSION = 'x-users-auth';
-export const OPENAPI_PUBLIC_EXTENSION = 'x-users-auth-public';
 
 /** The `UserRepository` as the `UserManager` uses it: the module's, behind the user cache when `userCache` is set. */
 export const MANAGED_USER_REPOSITORY = Symbol('nest-users:ManagedUserRepository');
@@ -25,3 +24,5 @@ export const USERS_AUTH_SETTINGS = Symbol('nest-users:Settings');
 
 /** Where the guard leaves the backend and token that authenticated a request. */
 export const AUTH_CONTEXT = Symbol('nest-users:AuthContext');
+/** Where the guard leaves the requirements it enforced (also on an optional route without a user). */
+export const AUTH_REQUIREMENTS = Symbol('nest-users:AuthRequirements');

@@ -19,6 +19,5 @@ export const {
       dto: undefined,
       backendNames: undefined,
     },
-    (definition) => definition,
   )
   .build();

@@ -1,11 +1,15 @@
-import { InMemoryUserRepository } from '@nest-users/testing';
-import { Injectable, Module } from '@nestjs/common';
+import { InMemoryTokenStore, InMemoryUserRepository } from '@nest-users/testing';
+import { Injectable, Logger, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { randomBytes } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AuthenticationBackend } from './backend/authentication-backend.js';
 import { JwtAuthentication } from './backend/jwt-authentication.js';
 import { UserRepository } from './db/user-repository.interface.js';
+import { Authenticated } from './decorators/authenticated.decorator.js';
+import { JwtStrategy } from './strategy/jwt.strategy.js';
+import { StoredTokenStrategy } from './strategy/stored-token.strategy.js';
+import { BearerTransport } from './transport/bearer.transport.js';
 import { DuplicateBackendNameError, UsersAuthConfigurationError } from './errors/configuration.errors.js';
 import type { UserProtocol } from './interfaces/user.interface.js';
 import { UserManager } from './manager/user-manager.js';
@@ -122,7 +126,7 @@ describe('UsersAuthModule', () => {
       ['empty', []],
     ])('refuses backendNames %s, at once', (_label, backendNames) => {
       const build = () =>
-        UsersAuthModule.forRootAsync({ backendNames, imports: [RepositoryModule], useFactory: () => ({ backends: [jwt()] }) });
+        UsersAuthModule.forRootAsync({ backendNames: backendNames as string[], imports: [RepositoryModule], useFactory: () => ({ backends: [jwt()] }) });
       expect(build).toThrow(UsersAuthConfigurationError);
       expect(build).toThrow(/backendNames/);
     });
@@ -215,5 +219,89 @@ describe('assertUniqueNames / validateBackends', () => {
   it('does not confuse names that only differ by how they join', () => {
     expect(() => validateBackends({ backends: [jwt('a'), jwt('b')] }, ['a', 'b'])).not.toThrow();
     expect(() => validateBackends({ backends: [jwt('ab')] }, ['a', 'b'])).toThrow(UsersAuthConfigurationError);
+  });
+});
+
+describe('options are validated', () => {
+  const mistake = (build: () => unknown) => {
+    try {
+      build();
+    } catch (error) {
+      expect(error).toBeInstanceOf(UsersAuthConfigurationError);
+      return (error as Error).message;
+    }
+    throw new Error('expected a UsersAuthConfigurationError');
+  };
+
+  it('refuses unknown @Authenticated() keys when the class is defined, suggesting the right one', () => {
+    expect(mistake(() => Authenticated({ superUser: true } as never))).toMatch(/unknown option "superUser" \(did you mean "superuser"\?\)/);
+    expect(mistake(() => Authenticated({ verfied: true } as never))).toMatch(/"verfied" \(did you mean "verified"\?\)/);
+    expect(mistake(() => Authenticated({ roles: ['admin'] } as never))).toMatch(/unknown option "roles"\. Known options: active, verified/);
+  });
+
+  it('refuses wrong types in @Authenticated()', () => {
+    expect(mistake(() => Authenticated({ superuser: 'true' } as never))).toMatch(/"superuser" must be true or false, got "true"/);
+    expect(mistake(() => Authenticated({ backends: 'jwt' } as never))).toMatch(/"backends" must be a non-empty list/);
+    expect(mistake(() => Authenticated({ backends: [] }))).toMatch(/"backends" must be a non-empty list/);
+    expect(mistake(() => Authenticated(null as never))).toMatch(/expected an options object/);
+  });
+
+  it('refuses unknown and mistyped forRoot options, the extras and globalGuard included', () => {
+    const forRoot = (extra: object) => () => UsersAuthModule.forRoot({ backends: [jwt()], imports: [RepositoryModule], ...extra } as never);
+    expect(mistake(forRoot({ globalGaurd: true }))).toMatch(/forRoot\(\): unknown option "globalGaurd" \(did you mean "globalGuard"\?\)/);
+    expect(mistake(forRoot({ requiresVerfication: true }))).toMatch(/did you mean "requiresVerification"/);
+    expect(mistake(forRoot({ requiresVerification: 'yes' }))).toMatch(/forRoot\(\)\.requiresVerification must be true or false, got string/);
+    expect(mistake(forRoot({ globalGuard: { superUser: true } }))).toMatch(/globalGuard: unknown option "superUser" \(did you mean "superuser"\?\)/);
+    expect(mistake(forRoot({ globalGuard: 'yes' }))).toMatch(/globalGuard.*expected an options object/);
+    expect(mistake(forRoot({ globalGuard: { backends: ['mobile'] } }))).toMatch(/backend "mobile" does not exist; this module has \[jwt\]/);
+    expect(mistake(forRoot({ routes: { usersPth: 'people' } }))).toMatch(/routes: unknown option "usersPth" \(did you mean "usersPath"\?\)/);
+    expect(mistake(forRoot({ dto: { reed: class {} } }))).toMatch(/dto: unknown option "reed" \(did you mean "read"\?\)/);
+  });
+
+  it('refuses unknown forRootAsync options at once, and unknown factory options at startup', async () => {
+    const base = { backendNames: ['jwt'], imports: [RepositoryModule] };
+    expect(mistake(() => UsersAuthModule.forRootAsync({ ...base, globalGaurd: true, useFactory: () => ({ backends: [jwt()] }) } as never))).toMatch(
+      /forRootAsync\(\): unknown option "globalGaurd" \(did you mean "globalGuard"\?\)/,
+    );
+    const typo = await startupError(UsersAuthModule.forRootAsync({ ...base, useFactory: () => ({ backends: [jwt()], requireCurrentPasword: false }) as never }));
+    expect(typo).toBeInstanceOf(UsersAuthConfigurationError);
+    expect(typo.message).toMatch(/unknown option "requireCurrentPasword" \(did you mean "requireCurrentPassword"\?\)/);
+    const misplaced = await startupError(UsersAuthModule.forRootAsync({ ...base, useFactory: () => ({ backends: [jwt()], globalGuard: true }) as never }));
+    expect(misplaced.message).toMatch(/"globalGuard" shapes routes and guards, so it goes to forRootAsync\(\{ globalGuard \}\) itself/);
+  });
+});
+
+describe('token lifetimes', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('warn at startup above 24 h (access) and 90 days (refresh), and not at those limits', async () => {
+    const warn = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const store = new InMemoryTokenStore();
+    const backends = [
+      new JwtAuthentication({ secret: randomBytes(32), lifetimeSeconds: 24 * 3600 + 1, name: 'long' }),
+      new AuthenticationBackend({
+        name: 'refreshing',
+        transport: new BearerTransport(),
+        strategy: new StoredTokenStrategy(store, { lifetimeSeconds: 25 * 3600 }),
+        refresh: { store, lifetimeSeconds: 91 * 24 * 3600 },
+      }),
+      new JwtAuthentication({ secret: randomBytes(32), lifetimeSeconds: 24 * 3600, name: 'day' }),
+      new AuthenticationBackend({
+        name: 'quarter',
+        transport: new BearerTransport(),
+        strategy: new JwtStrategy({ secret: randomBytes(32), lifetimeSeconds: 600 }),
+        refresh: { store, lifetimeSeconds: 90 * 24 * 3600 },
+      }),
+    ];
+    const ref = await setup(UsersAuthModule.forRoot({ backends, imports: [RepositoryModule] }));
+    await ref.init();
+    const messages = warn.mock.calls.map(([message]) => String(message));
+    expect(messages).toEqual([
+      expect.stringMatching(/^Backend "long": access tokens live 86401 s, more than 24 h/),
+      expect.stringMatching(/^Backend "refreshing": access tokens live 90000 s/),
+      expect.stringMatching(/^Backend "refreshing": refresh tokens live 7862400 s, more than 90 days/),
+    ]);
   });
 });

@@ -1,5 +1,6 @@
 import { Module, type DynamicModule, type INestApplication, type Provider, type Type } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, DiscoveryModule, DiscoveryService, MetadataScanner } from '@nestjs/core';
+import { BackendPassportRegistration } from './backend/backend-passport.registration.js';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { createAuthController } from './controllers/auth.controller.factory.js';
 import { createJwksController } from './controllers/jwks.controller.factory.js';
@@ -18,6 +19,7 @@ import { BackgroundTasks } from './manager/background-tasks.js';
 import { PasswordHelper } from './manager/password.helper.js';
 import { UserTokens } from './manager/user-tokens.js';
 import { UserManager } from './manager/user-manager.js';
+import { documentAllRoutes } from './swagger/route-extension.decorator.js';
 import { setupUsersAuthSwagger, type UsersAuthSwaggerOptions } from './swagger/users-auth-swagger.js';
 import { AUTH_BACKENDS, USERS_AUTH_SETTINGS } from './users-auth.constants.js';
 import {
@@ -26,26 +28,46 @@ import {
   OPTIONS_TYPE,
   UsersAuthConfigurableModule,
 } from './users-auth.module-definition.js';
+import { validateAuthenticatedOptions } from './guards/auth-requirements.js';
+import { validateForRootAsyncOptions, validateForRootOptions } from './users-auth.options.js';
 import { assertUniqueNames, createUsersAuthProviders, getBackendToken } from './users-auth.providers.js';
+import { UsersAuthStartupChecks } from './users-auth.startup.js';
+
+/**
+ * `forRootAsync`'s argument: `backendNames` is required, since routes and passport names are built before the
+ * factory runs.
+ * @publicApi
+ */
+export type UsersAuthModuleAsyncOptions = typeof ASYNC_OPTIONS_TYPE & { backendNames: string[] };
+
+/** The generated base, without its static signatures: forRootAsync narrows its argument (`backendNames` required). */
+const ConfigurableModule: Type<object> = UsersAuthConfigurableModule;
 
 /**
  * Registration, login per named backend, guards and Swagger security for a Nest app.
  * @publicApi
  */
 @Module({})
-export class UsersAuthModule extends UsersAuthConfigurableModule {
-  static override forRoot(options: typeof OPTIONS_TYPE): DynamicModule {
+export class UsersAuthModule extends ConfigurableModule {
+  /** @throws UsersAuthConfigurationError for unknown options (`globalGaurd`), wrong types and unknown backends. */
+  static forRoot(options: typeof OPTIONS_TYPE): DynamicModule {
+    validateForRootOptions(options);
     const names = (options.backends ?? []).map((backend) => backend.name);
-    return this.complete(super.forRoot(options), options, names);
+    if (options.backendNames && options.backendNames.join('\n') !== names.join('\n')) {
+      throw new UsersAuthConfigurationError('UsersAuthModule.forRoot takes its names from `backends`: leave `backendNames` to forRootAsync.');
+    }
+    return this.complete(UsersAuthConfigurableModule.forRoot.call(this, options), options, names);
   }
 
-  static override forRootAsync(options: typeof ASYNC_OPTIONS_TYPE): DynamicModule {
+  /** @throws UsersAuthConfigurationError for unknown options, wrong types and a missing `backendNames`. */
+  static forRootAsync(options: UsersAuthModuleAsyncOptions): DynamicModule {
+    validateForRootAsyncOptions(options);
     if (!options.backendNames?.length) {
       throw new UsersAuthConfigurationError(
         'UsersAuthModule.forRootAsync needs `backendNames` (e.g. ["jwt"]): routes are built before the factory runs.',
       );
     }
-    return this.complete(super.forRootAsync(options), options, options.backendNames);
+    return this.complete(UsersAuthConfigurableModule.forRootAsync.call(this, options), options, options.backendNames);
   }
 
   /** Builds the Swagger document with every backend's security, serves the UI at `path`, and returns the document. */
@@ -67,7 +89,7 @@ export class UsersAuthModule extends UsersAuthConfigurableModule {
     return {
       ...definition,
       global: extras.isGlobal ?? true,
-      imports: definition.imports?.length ? definition.imports : (extras.imports ?? []),
+      imports: [DiscoveryModule, ...(definition.imports?.length ? definition.imports : (extras.imports ?? []))],
       controllers: createControllers(settings),
       providers: [
         ...(definition.providers ?? []),
@@ -77,6 +99,9 @@ export class UsersAuthModule extends UsersAuthConfigurableModule {
         BackgroundTasks,
         BodyParserErrorsMapping,
         UsersAuthGuard,
+        BackendPassportRegistration,
+        UsersAuthStartupChecks,
+        { provide: DOCUMENTED_ROUTES, inject: [DiscoveryService, MetadataScanner], useFactory: documentAllRoutes },
         ...(settings.globalGuard ? [{ provide: APP_GUARD, useExisting: UsersAuthGuard }] : []),
       ],
       exports: [
@@ -95,8 +120,19 @@ export class UsersAuthModule extends UsersAuthConfigurableModule {
   }
 }
 
+/** Runs `documentAllRoutes` when the module is instantiated (before any Swagger document can be built). */
+const DOCUMENTED_ROUTES = Symbol('nest-users:DocumentedRoutes');
+
 function resolveSettings(extras: UsersAuthModuleExtras, backendNames: string[]): UsersAuthSettings {
   const routes = extras.routes ?? {};
+  if (typeof extras.globalGuard === 'object') {
+    validateAuthenticatedOptions(extras.globalGuard, 'globalGuard');
+    for (const name of extras.globalGuard.backends ?? []) {
+      if (!backendNames.includes(name)) {
+        throw new UsersAuthConfigurationError(`globalGuard: backend "${name}" does not exist; this module has [${backendNames.join(', ')}].`);
+      }
+    }
+  }
   const authPath = trimSlashes(routes.authPath ?? 'auth');
   return {
     backendNames,

@@ -1,7 +1,6 @@
 import type { Provider } from '@nestjs/common';
 import { ThrottlerStorageService } from '@nestjs/throttler';
 import type { AuthenticationBackend } from './backend/authentication-backend.js';
-import { registerPassportStrategy } from './backend/backend-passport.strategy.js';
 import { CachedUserRepository } from './db/cached-user.repository.js';
 import { UserRepository } from './db/user-repository.interface.js';
 import { DuplicateBackendNameError, UsersAuthConfigurationError } from './errors/configuration.errors.js';
@@ -12,6 +11,7 @@ import { UserTokens } from './manager/user-tokens.js';
 import { resolveRateLimit, type RateLimitSettings } from './rate-limit/rate-limit.defaults.js';
 import { RATE_LIMIT_SETTINGS, RATE_LIMIT_STORAGE } from './rate-limit/rate-limit.constants.js';
 import { MODULE_OPTIONS_TOKEN } from './users-auth.module-definition.js';
+import { validateModuleOptions } from './users-auth.options.js';
 import { AUTH_BACKENDS, MANAGED_USER_REPOSITORY } from './users-auth.constants.js';
 
 /** Injection token of one backend, by name. @publicApi */
@@ -50,7 +50,11 @@ export function createUsersAuthProviders(backendNames: string[]): Provider[] {
     {
       provide: AUTH_BACKENDS,
       inject: [MODULE_OPTIONS_TOKEN],
-      useFactory: (options: UsersAuthModuleOptions) => validateBackends(options, backendNames),
+      useFactory: (options: UsersAuthModuleOptions) => {
+        const backends = validateBackends(options, backendNames);
+        validateModuleOptions(options);
+        return backends;
+      },
     },
     {
       provide: UserTokens,
@@ -84,11 +88,6 @@ export function createUsersAuthProviders(backendNames: string[]): Provider[] {
         provide: getBackendToken(name),
         inject: [AUTH_BACKENDS],
         useFactory: (backends: AuthenticationBackend[]) => backends[index],
-      },
-      {
-        provide: `${getBackendToken(name)}:passport`,
-        inject: [getBackendToken(name), UserManager],
-        useFactory: registerPassportStrategy,
       },
     ]),
   ];

@@ -17,7 +17,7 @@ import {
 import { InvalidIdError, UserNotExistsError } from '../errors/user.errors.js';
 import type { UserProtocol } from '../interfaces/user.interface.js';
 import type { UserLookup } from '../strategy/strategy.interface.js';
-import { registerPassportStrategy } from './backend-passport.strategy.js';
+import { createBackendPassportStrategy } from './backend-passport.strategy.js';
 import { JwtAuthentication } from './jwt-authentication.js';
 
 type TestUser = UserProtocol<string>;
@@ -59,7 +59,7 @@ function setup(algorithm: AsymmetricAlgorithm) {
   const previous = new JwtAuthentication<TestUser>({ name, algorithm, lifetimeSeconds: 3600, fingerprintSecret, keys: [{ kid: 'a', privateKey: a.privateKey }] });
   const alice: TestUser = { id: randomUUID(), email: 'alice@example.com', hashedPassword: 'h1', isActive: true, isSuperuser: false, isVerified: true };
   const inactive: TestUser = { ...alice, id: randomUUID(), email: 'off@example.com', isActive: false };
-  const strategy = registerPassportStrategy(backend, userLookup(alice, inactive));
+  const strategy = createBackendPassportStrategy(backend, userLookup(alice, inactive));
   const claims = async (extra: Record<string, unknown> = {}) => ({
     ...(JSON.parse(Buffer.from((await backend.strategy.writeToken(alice)).split('.')[1]!, 'base64url').toString()) as object),
     ...extra,
@@ -89,7 +89,7 @@ describe.each(['RS256', 'ES256', 'EdDSA'] as const)("the passport strategy of a 
       fingerprintSecret,
       keys: [{ kid: 'b', privateKey: ctx.b.privateKey }],
     });
-    const strategy = registerPassportStrategy(retired, userLookup(ctx.alice));
+    const strategy = createBackendPassportStrategy(retired, userLookup(ctx.alice));
     await expect(authenticate(strategy, await ctx.previous.strategy.writeToken(ctx.alice))).resolves.toEqual({ failed: true });
     await expect(authenticate(strategy, await retired.strategy.writeToken(ctx.alice))).resolves.toEqual({ user: ctx.alice });
   });
@@ -158,7 +158,7 @@ describe('the passport strategy of an HMAC backend with several secrets', () => 
         { kid: 'old', secret: secrets.old },
       ],
     });
-    const strategy = registerPassportStrategy(after, userLookup(alice));
+    const strategy = createBackendPassportStrategy(after, userLookup(alice));
     await expect(authenticate(strategy, await before.strategy.writeToken(alice))).resolves.toEqual({ user: alice });
     await expect(authenticate(strategy, await after.strategy.writeToken(alice))).resolves.toEqual({ user: alice });
     const claims = JSON.parse(Buffer.from((await before.strategy.writeToken(alice)).split('.')[1]!, 'base64url').toString());
@@ -192,7 +192,7 @@ describe.each([
     const alice = makeTestUser('alice@example.com');
     const inactive = { ...makeTestUser('off@example.com'), isActive: false };
     const users = userLookup(alice, inactive);
-    const passportStrategy = registerPassportStrategy(backend, users);
+    const passportStrategy = createBackendPassportStrategy(backend, users);
 
     const good = JSON.parse(Buffer.from((await backend.strategy.writeToken(alice)).split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
     const header = (extra: Record<string, unknown> = {}) => ({ alg: algorithm, typ: 'JWT', kid: 'k', ...extra });

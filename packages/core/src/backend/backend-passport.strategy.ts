@@ -12,22 +12,20 @@ export function getPassportStrategyName(backendName: string): string {
 }
 
 /**
- * Registers the backend with passport, for apps that use `AuthGuard(name)` from @nestjs/passport. Glue only: the
- * transport finds the token and the backend's strategy decides what it means. `UsersAuthGuard` does not go through
- * passport's process-wide registry, so two apps in one process never see each other's backends.
+ * The passport strategy of one backend, for apps that use `AuthGuard(name)` from @nestjs/passport. Glue only: the
+ * transport finds the token and the backend's strategy decides what it means. It is not registered here:
+ * `BackendPassportRegistration` puts it behind the per-name dispatcher (backend-passport.dispatcher.ts), which also
+ * applies the route defaults (verification, CSRF origin).
  */
-export function registerPassportStrategy<U extends UserProtocol<ID>, ID>(
+export function createBackendPassportStrategy<U extends UserProtocol<ID>, ID>(
   backend: AuthenticationBackend<U, ID>,
   users: UserLookup<U, ID>,
 ): passport.Strategy {
   // passport-jwt verifies through jsonwebtoken, which has no EdDSA: EdDSA backends get the generic strategy, which
   // delegates to JwtStrategy (and so to the same codec).
-  const strategy =
-    backend.strategy instanceof JwtStrategy && backend.strategy.algorithm !== 'EdDSA'
-      ? createPassportJwtStrategy(backend, backend.strategy, users)
-      : new TokenPassportStrategy(backend, users);
-  passport.use(getPassportStrategyName(backend.name), strategy);
-  return strategy;
+  return backend.strategy instanceof JwtStrategy && backend.strategy.algorithm !== 'EdDSA'
+    ? createPassportJwtStrategy(backend, backend.strategy, users)
+    : new TokenPassportStrategy(backend, users);
 }
 
 /**

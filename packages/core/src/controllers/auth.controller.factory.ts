@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Inject, NotFoundException, Post, Req, Res, UseFilters, UseGuards, type Type } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { ApiBody, ApiConsumes, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiForbiddenResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { AuthenticationBackend } from '../backend/authentication-backend.js';
 import { Authenticated } from '../decorators/authenticated.decorator.js';
 import { Public } from '../decorators/public.decorator.js';
@@ -15,6 +15,7 @@ import { passTransportResponse } from '../http/reply.util.js';
 import { StoreUnavailableFilter } from '../http/store-unavailable.filter.js';
 import { createUsersAuthValidationPipe } from '../http/validation.pipe.js';
 import type { UserProtocol } from '../interfaces/user.interface.js';
+import type { UserLookup } from '../strategy/strategy.interface.js';
 import type { UsersAuthModuleOptions } from '../interfaces/users-auth-module-options.interface.js';
 import { UserManager } from '../manager/user-manager.js';
 import { RateLimited } from '../rate-limit/rate-limited.decorator.js';
@@ -24,6 +25,25 @@ import { MODULE_OPTIONS_TOKEN } from '../users-auth.module-definition.js';
 import { getBackendToken } from '../users-auth.providers.js';
 
 type HttpRequest = Record<PropertyKey, unknown> & { headers: Record<string, string | string[] | undefined>; method?: string };
+
+/** Raised inside a refresh when the token's user lacks the verification the module requires. */
+class RefreshNotVerifiedError extends Error {}
+
+/**
+ * The users a refresh may serve: with `requiresVerification`, an unverified user is refused like on any protected
+ * route (fastapi-users' rule: a known user missing a required status gets 403, not 401). The presented refresh
+ * token is spent all the same: login refuses that user too until the email is verified.
+ */
+function verifiedOnly(users: UserLookup<UserProtocol<unknown>, unknown>): UserLookup<UserProtocol<unknown>, unknown> {
+  return {
+    parseId: (value) => users.parseId(value),
+    get: async (id) => {
+      const user = await users.get(id);
+      if (user.isActive && !user.isVerified) throw new RefreshNotVerifiedError();
+      return user;
+    },
+  };
+}
 
 /**
  * `POST /<authPath>/<name>/login`, `/logout`, `/logout-all` and `/refresh` for one backend (fastapi-users' auth
@@ -74,7 +94,8 @@ export function createAuthController(backendName: string, authPath: string): Typ
 
     @Post('logout')
     @HttpCode(204)
-    @Authenticated({ backends: [backendName] })
+    // This backend's token, whatever backends the global guard allows elsewhere (its other requirements still apply).
+    @Authenticated({ backends: [backendName], override: true })
     @ApiOperation({ operationId: `auth:${backendName}.logout`, summary: `Log out (${backendName})` })
     @ApiNoContentResponse({ description: 'Logged out. A stateless JWT stays valid until it expires.' })
     async logout(@Req() request: HttpRequest, @Res({ passthrough: true }) response: unknown): Promise<unknown> {
@@ -85,7 +106,7 @@ export function createAuthController(backendName: string, authPath: string): Typ
 
     @Post('logout-all')
     @HttpCode(204)
-    @Authenticated({ backends: [backendName] })
+    @Authenticated({ backends: [backendName], override: true })
     @ApiOperation({ operationId: `auth:${backendName}.logout_all`, summary: `Log out everywhere (${backendName})` })
     @ApiNoContentResponse({
       description: 'Every stored token and refresh token of the user ends, on every backend. Stateless JWTs end at their expiry.',
@@ -105,6 +126,7 @@ export function createAuthController(backendName: string, authPath: string): Typ
     @ApiBody({ type: RefreshDto })
     @ApiOkResponse({ description: 'A new access token and a new refresh token; the presented one is spent.' })
     @ApiUnauthorizedResponse({ description: 'Unknown, expired or already used refresh token (reuse revokes its family).', type: ErrorDto })
+    @ApiForbiddenResponse({ description: 'The user is not verified and the module requires it (the token is spent).', type: ErrorDto })
     @ApiNotFoundResponse({ description: 'This backend has no refresh tokens.', type: ErrorDto })
     async refresh(
       @Body(createUsersAuthValidationPipe()) body: RefreshDto,
@@ -114,10 +136,14 @@ export function createAuthController(backendName: string, authPath: string): Typ
       if (!this.backend.refresh) throw new NotFoundException({ statusCode: 404, detail: 'Not Found' });
       if (!this.backend.transport.isTrustedOrigin(request)) throw forbidden();
       const presented = this.backend.transport.extractRefreshToken(request, { ...body });
-      const answer = presented && (await this.backend.refreshLogin(presented, this.users));
+      const users = this.options.requiresVerification ? verifiedOnly(this.users) : this.users;
+      const answer = presented && (await this.backend.refreshLogin(presented, users).catch(refusedIfUnverified));
       if (!answer) throw unauthorized();
       return passTransportResponse(this.adapterHost.httpAdapter, response, answer);
     }
+  }
+  function refusedIfUnverified(error: unknown): never {
+    throw error instanceof RefreshNotVerifiedError ? forbidden() : error;
   }
   Object.defineProperty(AuthController, 'name', { value: `AuthController_${backendName.replace(/\W/g, '_')}` });
   return AuthController;

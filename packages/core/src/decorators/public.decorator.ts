@@ -1,8 +1,12 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
-import { ApiExtension } from '@nestjs/swagger';
-import { OPENAPI_AUTH_EXTENSION, PUBLIC_METADATA } from '../users-auth.constants.js';
+import { DocumentedRoute } from '../swagger/route-extension.decorator.js';
+import { PUBLIC_METADATA } from '../users-auth.constants.js';
 
-/** Opens a route (or a controller) when the global guard is on (`globalGuard: true`). @publicApi */
+/**
+ * Opens a route (or a controller) wherever `UsersAuthGuard` runs (global guard, `APP_GUARD`, `@UseGuards`). A
+ * handler's own `@Authenticated()` re-protects it inside a `@Public()` controller; both on one target fail at startup.
+ * @publicApi
+ */
 export function Public(): ClassDecorator & MethodDecorator {
-  return applyDecorators(SetMetadata(PUBLIC_METADATA, true), ApiExtension(OPENAPI_AUTH_EXTENSION, { public: true }));
+  return applyDecorators(SetMetadata(PUBLIC_METADATA, true), DocumentedRoute());
 }

@@ -82,20 +82,24 @@ class RoutesController {
     return who(user);
   }
 
-  @Get('optional')
-  @Authenticated({ optional: true })
-  optional(@CurrentUser() user: TestUser | null) {
-    return who(user);
-  }
-
   @Get('inactive-allowed')
-  @Authenticated({ active: false })
+  @Authenticated({ active: false, override: true })
   inactiveAllowed(@CurrentUser() user: TestUser) {
     return who(user);
   }
 
   @Get('open')
-  open(@CurrentUser() user: TestUser | null) {
+  open(@Req() request: { user?: TestUser }) {
+    return who(request.user ?? null);
+  }
+}
+
+/** Without the global guard: under it, `optional: true` alone would be a relaxation (refused at startup). */
+@Controller('routes')
+class OptionalController {
+  @Get('optional')
+  @Authenticated({ optional: true })
+  optional(@CurrentUser() user: TestUser | null) {
     return who(user);
   }
 }
@@ -139,7 +143,13 @@ class PlainController {
 
   @Get('public')
   @Public()
-  public(@CurrentUser() user: TestUser | null) {
+  public(@Req() request: { user?: TestUser }) {
+    return who(request.user ?? null);
+  }
+
+  @Get('optional')
+  @Authenticated({ optional: true, override: true })
+  optional(@CurrentUser() user: TestUser | null) {
     return who(user);
   }
 }
@@ -186,7 +196,7 @@ async function setup(options: { globalGuard?: boolean; controllers?: Array<new (
         globalGuard: options.globalGuard,
       }),
     ],
-    controllers: options.controllers ?? [RoutesController, ProtectedClassController, PassportController],
+    controllers: options.controllers ?? [RoutesController, OptionalController, ProtectedClassController, PassportController],
   }).compile();
   const app: INestApplication = moduleRef.createNestApplication({ logger: false });
   await app.init();
@@ -395,7 +405,7 @@ describe('UsersAuthGuard', () => {
       expect(response.body).toEqual({ open: true });
     });
 
-    it('lets handler requirements beat class requirements', async () => {
+    it('adds handler requirements to class requirements', async () => {
       expect403(await ctx.get('/class/superuser', ctx.bearer(await ctx.token('jwt', ctx.users.alice))));
       expect((await ctx.get('/class/superuser', ctx.bearer(await ctx.token('jwt', ctx.users.root)))).status).toBe(200);
     });
@@ -485,7 +495,11 @@ describe('UsersAuthGuard with globalGuard: true', () => {
     expect403(await ctx.get('/routes/superuser', ctx.bearer(await ctx.token('jwt', ctx.users.alice))));
     expect((await ctx.get('/routes/superuser', ctx.bearer(await ctx.token('jwt', ctx.users.root)))).status).toBe(200);
     expect401(await ctx.get('/routes/jwt-only', ctx.bearer(await ctx.token('mobile', ctx.users.alice))), INVALID);
-    expect((await ctx.get('/routes/optional')).body).toEqual({ email: null });
+  });
+
+  it('lets a route open to anonymous callers only with override: true', async () => {
+    expect((await ctx.get('/plain/optional')).body).toEqual({ email: null });
+    expect((await ctx.get('/plain/optional', ctx.bearer(await ctx.token('jwt', ctx.users.alice)))).body).toEqual({ email: 'alice@example.com' });
   });
 
   it("keeps the module's own login route reachable without a token", async () => {

@@ -1,28 +1,50 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { GUARDS_METADATA } from '@nestjs/common/constants.js';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import type { AuthenticationBackend } from '../backend/authentication-backend.js';
 import { StoreUnavailableError } from '../errors/store.errors.js';
 import { forbidden, NO_STORE, RETRY_AFTER_SECONDS, serviceUnavailable, unauthorized } from '../http/http-errors.js';
-import type { AuthenticatedOptions } from '../interfaces/authenticated-options.interface.js';
 import type { UserProtocol } from '../interfaces/user.interface.js';
 import type { UsersAuthModuleOptions, UsersAuthSettings } from '../interfaces/users-auth-module-options.interface.js';
 import { UserManager } from '../manager/user-manager.js';
 import { MODULE_OPTIONS_TOKEN } from '../users-auth.module-definition.js';
-import { AUTH_BACKENDS, AUTH_CONTEXT, AUTHENTICATED_METADATA, PUBLIC_METADATA, USERS_AUTH_SETTINGS } from '../users-auth.constants.js';
+import { AUTH_BACKENDS, AUTH_CONTEXT, AUTH_REQUIREMENTS, USERS_AUTH_SETTINGS } from '../users-auth.constants.js';
+import { resolveRouteRequirements, type RequirementDefaults, type RouteRequirements } from './auth-requirements.js';
 
 /** What the guard leaves on the request besides `user`. */
 export interface AuthContext {
   backend: AuthenticationBackend;
   token: string;
-  options: AuthenticatedOptions;
+  options: RouteRequirements;
 }
+
+/** Whether `UsersAuthGuard` (or a subclass) is among the guards of a class or handler. */
+export function carriesUsersAuthGuard(...targets: object[]): boolean {
+  return targets.some((target) =>
+    ((Reflect.getMetadata(GUARDS_METADATA, target) as unknown[] | undefined) ?? []).some(
+      (guard) =>
+        guard instanceof UsersAuthGuard ||
+        (typeof guard === 'function' && (guard === UsersAuthGuard || guard.prototype instanceof UsersAuthGuard)),
+    ),
+  );
+}
+
+/** A route's resolved requirements, or PUBLIC. */
+const PUBLIC = Symbol('public');
+type RouteCache = WeakMap<Function, WeakMap<Function, RouteRequirements | typeof PUBLIC>>;
+/**
+ * Per module instance (its options object), per controller and handler. Shared by every guard instance of one module
+ * (Nest makes one per module that uses it), so a route guarded twice resolves to the same object and is checked once.
+ */
+const routeCaches = new WeakMap<object, RouteCache>();
 
 type AuthenticatedRequest = Record<PropertyKey, unknown> & { headers: Record<string, string | string[] | undefined> };
 
 /**
  * Authenticates with the backends in declaration order (the first one that yields a user wins), then applies the
  * fastapi-users rules: no user or an inactive one → 401, unverified or non-superuser where required → 403.
- * Used by `@Authenticated()`, and as the global guard with `globalGuard: true`.
+ * Wherever it runs (`@Authenticated()`, `@UseGuards(UsersAuthGuard)`, `APP_GUARD`, `useGlobalGuards`, `globalGuard:
+ * true`) it fails closed: a route is authenticated with the combined requirements unless it is `@Public()`.
  * @publicApi
  */
 @Injectable()
@@ -36,14 +58,16 @@ export class UsersAuthGuard implements CanActivate {
     @Inject(MODULE_OPTIONS_TOKEN) protected readonly options: UsersAuthModuleOptions,
   ) {}
 
+  private defaults?: RequirementDefaults;
+
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const requirements = this.getRequirements(context);
     if (!requirements) return true;
     const request = this.getRequest(context);
     // With the global guard on, a route that also carries @Authenticated() reaches here twice.
-    if ((request[AUTH_CONTEXT] as AuthContext | undefined)?.options === requirements) return true;
+    if (request[AUTH_REQUIREMENTS] === requirements) return true;
 
-    const { verified = this.options.requiresVerification ?? false, active = true } = requirements;
+    const { verified, active } = requirements;
     const found = await this.authenticateOrUnavailable(context, request, requirements.backends);
     const user = found?.user;
     let failure: 401 | 403 | undefined;
@@ -52,6 +76,7 @@ export class UsersAuthGuard implements CanActivate {
 
     if (failure && requirements.optional) {
       request.user = null;
+      request[AUTH_REQUIREMENTS] = requirements;
       return true;
     }
     if (failure === 401) {
@@ -66,6 +91,7 @@ export class UsersAuthGuard implements CanActivate {
     this.setHeader(context, 'Cache-Control', NO_STORE);
     request.user = user;
     request[AUTH_CONTEXT] = { backend: found!.backend, token: found!.token, options: requirements };
+    request[AUTH_REQUIREMENTS] = requirements;
     return true;
   }
 
@@ -74,17 +100,34 @@ export class UsersAuthGuard implements CanActivate {
     return context.switchToHttp().getRequest();
   }
 
-  /** The requirements of this route, or `undefined` when it is public. Handler metadata beats class metadata. */
-  protected getRequirements(context: ExecutionContext): AuthenticatedOptions | undefined {
-    for (const target of [context.getHandler(), context.getClass()]) {
-      if (this.reflector.get<boolean>(PUBLIC_METADATA, target)) return undefined;
-      const requirements = this.reflector.get<AuthenticatedOptions>(AUTHENTICATED_METADATA, target);
-      if (requirements) return requirements;
+  /**
+   * The combined requirements of this route (global guard, class, handler), or `undefined` when it is public.
+   * A route without any metadata gets the defaults: the guard never lets a request through just because it runs.
+   */
+  protected getRequirements(context: ExecutionContext): RouteRequirements | undefined {
+    const controller = context.getClass();
+    const handler = context.getHandler();
+    let cache = routeCaches.get(this.options);
+    if (!cache) routeCaches.set(this.options, (cache = new WeakMap()));
+    let byHandler = cache.get(controller);
+    if (!byHandler) cache.set(controller, (byHandler = new WeakMap()));
+    let resolved = byHandler.get(handler);
+    if (!resolved) {
+      resolved = resolveRouteRequirements(controller, handler, this.requirementDefaults()) ?? PUBLIC;
+      byHandler.set(handler, resolved);
     }
-    return this.settings.globalGuard ? this.settings.globalRequirements : undefined;
+    return resolved === PUBLIC ? undefined : resolved;
   }
 
-  private async authenticateOrUnavailable(context: ExecutionContext, request: AuthenticatedRequest, names?: string[]) {
+  private requirementDefaults(): RequirementDefaults {
+    return (this.defaults ??= {
+      backendNames: this.backends.map((backend) => backend.name),
+      requiresVerification: this.options.requiresVerification ?? false,
+      global: this.settings.globalGuard ? this.settings.globalRequirements : undefined,
+    });
+  }
+
+  private async authenticateOrUnavailable(context: ExecutionContext, request: AuthenticatedRequest, names?: readonly string[]) {
     try {
       return await this.authenticate(request, names);
     } catch (error) {
@@ -98,7 +141,7 @@ export class UsersAuthGuard implements CanActivate {
   /** The first backend, among `names`, whose token yields a user. */
   protected async authenticate(
     request: AuthenticatedRequest,
-    names?: string[],
+    names?: readonly string[],
   ): Promise<(Omit<AuthContext, 'options'> & { user: UserProtocol<unknown> }) | undefined> {
     for (const backend of this.backends) {
       if (names && !names.includes(backend.name)) continue;
@@ -110,7 +153,7 @@ export class UsersAuthGuard implements CanActivate {
     return undefined;
   }
 
-  private carriesToken(request: AuthenticatedRequest, names?: string[]): boolean {
+  private carriesToken(request: AuthenticatedRequest, names?: readonly string[]): boolean {
     return this.backends.some(
       (backend) => (!names || names.includes(backend.name)) && backend.transport.extractToken(request) !== undefined,
     );

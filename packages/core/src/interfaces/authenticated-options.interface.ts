@@ -1,5 +1,7 @@
 /**
- * What a route requires of its caller (fastapi-users' `current_user(...)` arguments).
+ * What a route requires of its caller (fastapi-users' `current_user(...)` arguments). The global guard's, the
+ * class's and the handler's requirements combine and the stricter wins: `active`, `verified` and `superuser` are
+ * OR'ed, `backends` are intersected, `optional` holds only if every level says so. Only `override: true` relaxes.
  * @publicApi
  */
 export interface AuthenticatedOptions {
@@ -13,4 +15,10 @@ export interface AuthenticatedOptions {
   optional?: boolean;
   /** Only these backends may authenticate, tried in the module's order. @default every backend */
   backends?: string[];
+  /**
+   * The values set here replace those of the levels above (module defaults, global guard, class) instead of
+   * combining with them: the one, greppable way to relax a requirement (e.g. `{ verified: false, override: true }`).
+   * @default false
+   */
+  override?: boolean;
 }

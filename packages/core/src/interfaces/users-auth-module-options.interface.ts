@@ -109,13 +109,16 @@ export interface UsersAuthModuleExtras {
   imports?: Array<Type<unknown> | DynamicModule | Promise<DynamicModule> | ForwardReference>;
   /** Your `UserManager` subclass (hooks, password policy, id type). @default UserManager */
   userManager?: Type<UserManager<any, any>>;
-  /** Protect every route of the app unless marked `@Public()`. @default false */
+  /**
+   * Protect every route of the app unless marked `@Public()`; an object also sets requirements every route combines
+   * with its own (the stricter wins). @default false
+   */
   globalGuard?: boolean | AuthenticatedOptions;
   /** Route paths and switches. */
   routes?: UsersAuthRoutes;
   /** Your DTOs for custom user fields. */
   dto?: UsersAuthDtos;
-  /** `forRootAsync` only: the backend names the factory will return, in order (routes need them up front). */
+  /** `forRootAsync` only, and required there: the backend names the factory will return, in order (routes need them up front). */
   backendNames?: string[];
 }
 

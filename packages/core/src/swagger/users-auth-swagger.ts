@@ -1,4 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
+import { ApplicationConfig } from '@nestjs/core';
 import {
   SwaggerModule,
   type OpenAPIObject,
@@ -8,12 +9,16 @@ import {
 } from '@nestjs/swagger';
 import type { AuthenticationBackend } from '../backend/authentication-backend.js';
 import { UsersAuthConfigurationError } from '../errors/configuration.errors.js';
-import type { UsersAuthSettings } from '../interfaces/users-auth-module-options.interface.js';
+import { defaultRouteRequirements, resolveRouteRequirements } from '../guards/auth-requirements.js';
+import { readAuthenticated } from '../guards/auth-requirements.js';
+import { carriesUsersAuthGuard, UsersAuthGuard } from '../guards/users-auth.guard.js';
+import type { UsersAuthModuleOptions, UsersAuthSettings } from '../interfaces/users-auth-module-options.interface.js';
 import { AUTH_BACKENDS, OPENAPI_AUTH_EXTENSION, USERS_AUTH_SETTINGS } from '../users-auth.constants.js';
+import { MODULE_OPTIONS_TOKEN } from '../users-auth.module-definition.js';
+import type { RouteExtension } from './route-extension.decorator.js';
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 
-type AuthExtension = { public?: boolean; backends?: string[] | null };
 
 /** @publicApi */
 export interface UsersAuthSwaggerOptions {
@@ -77,14 +82,35 @@ export function addUsersAuthSecurity(app: INestApplication, document: OpenAPIObj
   }
 
   const allNames = backends.map((backend) => backend.name);
+  const options = app.get<UsersAuthModuleOptions>(MODULE_OPTIONS_TOKEN, { strict: false });
+  const defaults = {
+    backendNames: allNames,
+    requiresVerification: options.requiresVerification ?? false,
+    global: settings.globalGuard ? settings.globalRequirements : undefined,
+  };
+  // Routes without our decorators are protected where the guard runs on every route (as the guard would).
+  const guardedEverywhere =
+    settings.globalGuard || app.get(ApplicationConfig, { strict: false }).getGlobalGuards().some((guard) => guard instanceof UsersAuthGuard);
   for (const { operation } of operations) {
     const record = operation as OperationObject & Record<string, unknown>;
-    const extension = record[OPENAPI_AUTH_EXTENSION] as AuthExtension | undefined;
+    const extension = record[OPENAPI_AUTH_EXTENSION] as RouteExtension | undefined;
     delete record[OPENAPI_AUTH_EXTENSION];
-    if (extension?.public || (!extension && !settings.globalGuard)) continue;
-    const names = extension?.backends ?? settings.globalRequirements.backends ?? allNames;
+    const requirements = !extension
+      ? guardedEverywhere
+        ? defaultRouteRequirements(defaults)
+        : undefined
+      : guardedEverywhere || isAuthenticated(extension)
+        ? resolveRouteRequirements(extension.controller, extension.handler, defaults)
+        : undefined;
+    if (!requirements) continue;
+    const names = requirements.backends ?? allNames;
     operation.security = names.map((name) => ({ [name]: [] }));
     operation.responses['401'] ??= { description: 'Missing, invalid or expired token, or inactive user.' };
   }
   return document;
+}
+
+/** Whether the guard runs on this route by its own decorators. */
+function isAuthenticated({ controller, handler }: RouteExtension): boolean {
+  return readAuthenticated(handler).length > 0 || readAuthenticated(controller).length > 0 || carriesUsersAuthGuard(handler, controller);
 }
