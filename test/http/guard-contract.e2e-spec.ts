@@ -394,7 +394,11 @@ describe.each(platforms)("AuthGuard('users-auth:<name>') enforces what @Authenti
   });
 
   const cookieLogin = async (email: string) => {
-    const response = await request(t.server as never).post('/auth/cookie/login').type('form').send({ username: email, password: PASSWORD });
+    const response = await request(t.server as never)
+      .post('/auth/cookie/login')
+      .set('Origin', 'https://app.example.com')
+      .type('form')
+      .send({ username: email, password: PASSWORD });
     expect(response.status).toBe(204);
     const cookies = ([] as string[]).concat(response.headers['set-cookie'] ?? []).map((cookie) => cookie.split(';')[0]!);
     return cookies.join('; ');

@@ -98,7 +98,7 @@ describe.each(variants)('OpenAPI document (%s, prefix "%s", globalGuard %s)', (p
     expect(codes('/auth/verify', 'post')).toEqual(['200', '400', '422', '429']);
     expect(codes('/auth/forgot-password', 'post')).toEqual(['202', '422', '429']);
     expect(codes('/auth/reset-password', 'post')).toEqual(['200', '400', '422', '429']);
-    expect(codes('/auth/jwt/refresh', 'post')).toEqual(['200', '401', '404', '429']);
+    expect(codes('/auth/jwt/refresh', 'post')).toEqual(['200', '401', '403', '404', '429']);
     expect(codes('/probe/superuser')).toEqual(['401', '403']);
     expect(codes('/probe/public')).toEqual(globalGuard ? ['200', '401'] : ['200']);
   });
