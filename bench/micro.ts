@@ -10,7 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import 'reflect-metadata';
-import { BearerTransport, JwtAuthentication, VerifiedTokenCache, type JwtAlgorithm, type JwtCodec, type UserLookup } from '@nest-users/core';
+import {
+  BearerTransport,
+  JwtAuthentication,
+  VerifiedTokenCache,
+  type JwtAlgorithm,
+  type JwtCodec,
+  type UserLookup,
+} from '@nest-users/core';
 import { TypeOrmUserRepository } from '@nest-users/typeorm';
 import jsonwebtoken from 'jsonwebtoken';
 import { DataSource } from 'typeorm';
@@ -67,7 +74,9 @@ export async function microBenchmarks(dbFile: string, user: SeededUser, secret: 
   const dataSource = await new DataSource({ type: 'better-sqlite3', database: dbFile, entities: [BenchUser] }).initialize();
   const repository = new TypeOrmUserRepository<BenchUser>(dataSource.getRepository(BenchUser));
   const raw = new Database(dbFile, { readonly: true });
-  const byId = raw.prepare('SELECT "id", "email", "hashedPassword", "isActive", "isSuperuser", "isVerified" FROM "user" WHERE "id" = ?');
+  const byId = raw.prepare(
+    'SELECT "id", "email", "hashedPassword", "isActive", "isSuperuser", "isVerified" FROM "user" WHERE "id" = ?',
+  );
   try {
     // As the app builds it: a backend named `jwt` (audience nest-users:auth:jwt), the verified-token cache on.
     const strategy = new JwtAuthentication<BenchUser>({ secret, lifetimeSeconds: 3600 }).strategy;
@@ -91,7 +100,11 @@ export async function microBenchmarks(dbFile: string, user: SeededUser, secret: 
     const rows: MicroCase[] = [];
     rows.push(time('BearerTransport.extractToken', () => transport.extractToken(request)));
     // One HS256 verify, every candidate for the codec side by side (same token, same key, same checks where they have them).
-    rows.push(time('HS256 verify: JwtCodec.verify (node:crypto HMAC; header, signature and claim checks), as shipped', () => codec.verify(token)));
+    rows.push(
+      time('HS256 verify: JwtCodec.verify (node:crypto HMAC; header, signature and claim checks), as shipped', () =>
+        codec.verify(token),
+      ),
+    );
     rows.push(
       time('HS256 verify: jsonwebtoken.verify, KeyObject, algorithms + audience + complete', () =>
         jsonwebtoken.verify(token, key, jsonwebtokenOptions),
@@ -100,37 +113,72 @@ export async function microBenchmarks(dbFile: string, user: SeededUser, secret: 
     const jose = await loadJose();
     if (jose) {
       const joseOptions = { algorithms: ['HS256'], audience: codec.audience[0]! };
-      rows.push(time('HS256 verify: jose jwtVerify (WebCrypto), KeyObject, algorithms + audience', () => jose.jwtVerify(token, key, joseOptions), 500));
+      rows.push(
+        time(
+          'HS256 verify: jose jwtVerify (WebCrypto), KeyObject, algorithms + audience',
+          () => jose.jwtVerify(token, key, joseOptions),
+          500,
+        ),
+      );
     }
     rows.push(
-      time('HS256 verify: hand-written floor (HMAC + timingSafeEqual + JSON.parse of header and payload, no claim checks)', () => {
-        const expected = createHmac('sha256', key).update(`${header}.${payload}`).digest();
-        if (expected.length !== signatureBytes.length || !timingSafeEqual(expected, signatureBytes)) throw new Error('bad');
-        JSON.parse(Buffer.from(header, 'base64url').toString());
-        return JSON.parse(Buffer.from(payload, 'base64url').toString());
-      }),
+      time(
+        'HS256 verify: hand-written floor (HMAC + timingSafeEqual + JSON.parse of header and payload, no claim checks)',
+        () => {
+          const expected = createHmac('sha256', key).update(`${header}.${payload}`).digest();
+          if (expected.length !== signatureBytes.length || !timingSafeEqual(expected, signatureBytes)) throw new Error('bad');
+          JSON.parse(Buffer.from(header, 'base64url').toString());
+          return JSON.parse(Buffer.from(payload, 'base64url').toString());
+        },
+      ),
     );
     rows.push(
-      time('jsonwebtoken.verify, string secret (the recipe)', () =>
-        jsonwebtoken.verify(stringSecretToken, secret, { algorithms: ['HS256'] }), 200,
+      time(
+        'jsonwebtoken.verify, string secret (the recipe)',
+        () => jsonwebtoken.verify(stringSecretToken, secret, { algorithms: ['HS256'] }),
+        200,
       ),
     );
     for (const algorithm of ['RS256', 'ES256', 'EdDSA'] as const) rows.push(...asymmetricRows(algorithm, user.id));
     // What the cache seam buys and costs: a hit, its key (SHA-256 of the token), and what a header memo would save.
     const cache = new VerifiedTokenCache(1024);
-    rows.push(time('VerifiedTokenCache.verify, a token seen before (SHA-256 + lookup + exp/nbf/iat)', () => cache.verify(codec, token)));
+    rows.push(
+      time('VerifiedTokenCache.verify, a token seen before (SHA-256 + lookup + exp/nbf/iat)', () => cache.verify(codec, token)),
+    );
     rows.push(time('SHA-256 of the token (the cache key)', () => createHash('sha256').update(token).digest('binary')));
-    rows.push(time('header decode + JSON.parse (all a header memo would save)', () => JSON.parse(Buffer.from(header, 'base64url').toString())));
+    rows.push(
+      time('header decode + JSON.parse (all a header memo would save)', () =>
+        JSON.parse(Buffer.from(header, 'base64url').toString()),
+      ),
+    );
     rows.push(
       time('password fingerprint (createHmac(KeyObject) over the hash)', () =>
         createHmac('sha256', key).update(user.hashedPassword).digest().subarray(0, 16).toString('base64url'),
       ),
     );
     rows.push(time('UserManager.parseId (UUID regex + toLowerCase)', () => uuid.test(user.id) && user.id.toLowerCase()));
-    rows.push(time('TypeOrmUserRepository.get (as shipped: statement prepared once on better-sqlite3 + hydration)', () => repository.get(user.id), 1000));
+    rows.push(
+      time(
+        'TypeOrmUserRepository.get (as shipped: statement prepared once on better-sqlite3 + hydration)',
+        () => repository.get(user.id),
+        1000,
+      ),
+    );
     rows.push(time('better-sqlite3 prepared statement .get(id), same row', () => byId.get(user.id)));
-    rows.push(time('JwtStrategy.readToken, all of it (verify + user read + fingerprint), as shipped (cache on)', () => strategy.readToken(token, lookup), 1000));
-    rows.push(time('JwtStrategy.readToken, all of it, verifiedTokenCacheSize 0 (cache off)', () => uncached.readToken(token, lookup), 1000));
+    rows.push(
+      time(
+        'JwtStrategy.readToken, all of it (verify + user read + fingerprint), as shipped (cache on)',
+        () => strategy.readToken(token, lookup),
+        1000,
+      ),
+    );
+    rows.push(
+      time(
+        'JwtStrategy.readToken, all of it, verifiedTokenCacheSize 0 (cache off)',
+        () => uncached.readToken(token, lookup),
+        1000,
+      ),
+    );
     return await timeInterleaved(rows);
   } finally {
     raw.close();
@@ -156,13 +204,20 @@ function asymmetricRows(algorithm: JwtAlgorithm & ('RS256' | 'ES256' | 'EdDSA'),
       : algorithm === 'ES256'
         ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
         : generateKeyPairSync('ed25519');
-  const backend = new JwtAuthentication({ algorithm, lifetimeSeconds: 3600, keys: [{ kid: 'k', privateKey }], revokeOnPasswordChange: false });
+  const backend = new JwtAuthentication({
+    algorithm,
+    lifetimeSeconds: 3600,
+    keys: [{ kid: 'k', privateKey }],
+    revokeOnPasswordChange: false,
+  });
   const codec: JwtCodec = backend.strategy.codec;
   const token = codec.sign({ sub }, 3600);
   const rows = [time(`${algorithm} verify: JwtCodec.verify`, () => codec.verify(token), 500)];
   if (algorithm !== 'EdDSA') {
     const options = { algorithms: [algorithm], audience: codec.audience[0]!, complete: true as const };
-    rows.push(time(`${algorithm} verify: jsonwebtoken.verify, KeyObject`, () => jsonwebtoken.verify(token, publicKey, options), 500));
+    rows.push(
+      time(`${algorithm} verify: jsonwebtoken.verify, KeyObject`, () => jsonwebtoken.verify(token, publicKey, options), 500),
+    );
   }
   return rows;
 }

@@ -121,7 +121,9 @@ export function summarizeProfile(file: string, repoRoot: string, top = 25): Prof
     const native = !url && viaUrl !== undefined && viaUrl !== '';
     return {
       fn: functionName || '(anonymous)',
-      location: native ? `native, called from ${locationOf(viaUrl, Number(viaLine), repoRoot)}` : locationOf(url!, Number(line), repoRoot),
+      location: native
+        ? `native, called from ${locationOf(viaUrl, Number(viaLine), repoRoot)}`
+        : locationOf(url!, Number(line), repoRoot),
       pkg: native ? nativePackage(viaUrl, repoRoot) : packageOf(url!, functionName!, repoRoot),
       ms,
       percent: (100 * ms) / busy,
@@ -134,16 +136,16 @@ export function summarizeProfile(file: string, repoRoot: string, top = 25): Prof
   const interesting = (r: ProfileRow) =>
     (r.pkg.startsWith('@nest-users/') && r.fn !== '(anonymous)') ||
     (r.pkg === 'jsonwebtoken' && /^(module\.exports|verify|sign)$/.test(r.fn)) ||
-    (r.pkg === 'typeorm' && /^(findOneBy|findOne|getRawAndEntities|query|transform)$/.test(r.fn) && !r.location.includes('/repository/')) ||
+    (r.pkg === 'typeorm' &&
+      /^(findOneBy|findOne|getRawAndEntities|query|transform)$/.test(r.fn) &&
+      !r.location.includes('/repository/')) ||
     (r.pkg === 'jsonwebtoken' && r.location.startsWith('jsonwebtoken/sign.js')) ||
     (r.pkg === '@nestjs/core' && /^(tryActivate|canActivate|create|exchangeKeyForValue|transform)$/.test(r.fn));
 
   return {
     busyMs: busy,
     bySelf: rows.sort((a, b) => b.ms - a.ms).slice(0, top),
-    byPackage: [...packages]
-      .map(([pkg, ms]) => ({ pkg, ms, percent: (100 * ms) / busy }))
-      .sort((a, b) => b.ms - a.ms),
+    byPackage: [...packages].map(([pkg, ms]) => ({ pkg, ms, percent: (100 * ms) / busy })).sort((a, b) => b.ms - a.ms),
     inclusive: [...inclusive]
       .map(([key, ms]) => row(key, ms))
       .filter(interesting)
@@ -172,9 +174,7 @@ export function formatProfile(title: string, summary: ProfileSummary, requests: 
     '',
     '| top functions by self time | file:line | package | % | µs/request |',
     '|---|---|---|---:|---:|',
-    ...summary.bySelf.map(
-      (r) => `| \`${r.fn}\` | ${r.location} | ${r.pkg} | ${r.percent.toFixed(1)} | ${perRequest(r.ms)} |`,
-    ),
+    ...summary.bySelf.map((r) => `| \`${r.fn}\` | ${r.location} | ${r.pkg} | ${r.percent.toFixed(1)} | ${perRequest(r.ms)} |`),
     '',
     '| inclusive time (ours and key entry points) | file:line | % | µs/request |',
     '|---|---|---:|---:|',

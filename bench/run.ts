@@ -47,7 +47,12 @@ const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DIST = fileURLToPath(new URL('./', import.meta.url));
 const PASSWORD = 'correct horse battery staple';
 /** The library's defaults (OWASP's minimum), for the hashes we seed and the bare verification we compare with. */
-const ARGON2: Argon2Options = { algorithm: 2 as unknown as Argon2Options['algorithm'], memoryCost: 19_456, timeCost: 2, parallelism: 1 };
+const ARGON2: Argon2Options = {
+  algorithm: 2 as unknown as Argon2Options['algorithm'],
+  memoryCost: 19_456,
+  timeCost: 2,
+  parallelism: 1,
+};
 const LOGIN_BODY = `username=${encodeURIComponent(BENCH_EMAIL)}&password=${encodeURIComponent(PASSWORD)}`;
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
@@ -67,7 +72,9 @@ function findHashCap(): HashCap | undefined {
     const hasQueue = /\bmaxQueued\??:/.test(helper);
     return {
       name: hasQueue ? '`argon2.maxConcurrent` / `argon2.maxQueued`' : '`argon2.maxConcurrent`',
-      options: (concurrent, queued) => ({ argon2: { maxConcurrent: concurrent, ...(hasQueue && queued !== undefined ? { maxQueued: queued } : {}) } }),
+      options: (concurrent, queued) => ({
+        argon2: { maxConcurrent: concurrent, ...(hasQueue && queued !== undefined ? { maxQueued: queued } : {}) },
+      }),
       hasQueue,
     };
   }
@@ -86,10 +93,13 @@ const HASH_CAP = findHashCap();
  * core to the event loop (`min(4, cores - 1)` now), so the storm shows what that default buys.
  */
 const CAPPED = 4;
-const CAP_LABEL = HASH_CAP ? `${HASH_CAP.name.split(' / ')[0]!.replace(/`/g, '')}=${CAPPED}` : `UV_THREADPOOL_SIZE=${CAPPED} (no cap option yet)`;
+const CAP_LABEL = HASH_CAP
+  ? `${HASH_CAP.name.split(' / ')[0]!.replace(/`/g, '')}=${CAPPED}`
+  : `UV_THREADPOOL_SIZE=${CAPPED} (no cap option yet)`;
 
 const started = Date.now();
-const log = (message: string) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(3)}s] ${message}\n`);
+const log = (message: string) =>
+  process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(3)}s] ${message}\n`);
 
 // ---------------------------------------------------------------------------------------------------------------
 // child processes
@@ -106,7 +116,12 @@ interface App {
 /** Apps still running, stopped on the way out whatever happens. */
 const live = new Set<App>();
 
-async function startApp(name: string, script: 'ours' | 'recipe', appEnv: Record<string, string>, nodeArgs: string[] = []): Promise<App> {
+async function startApp(
+  name: string,
+  script: 'ours' | 'recipe',
+  appEnv: Record<string, string>,
+  nodeArgs: string[] = [],
+): Promise<App> {
   const child = spawn(process.execPath, [...nodeArgs, join(DIST, 'apps', `${script}.js`)], {
     cwd: REPO_ROOT,
     // RATE_LIMIT=off: every load comes from one address, which the library's rate limits would refuse (429).
@@ -425,12 +440,14 @@ type Row =
 const ROW_LABELS: Record<Row, string> = {
   'express-public': 'Express · ours · public',
   'express-guarded': 'Express · ours · public route behind a no-op async guard (the ceiling for any guard)',
-  'express-read': 'Express · ours · public route that reads the user row (bare better-sqlite3, no auth): the ceiling for any design that loads the user',
+  'express-read':
+    'Express · ours · public route that reads the user row (bare better-sqlite3, no auth): the ceiling for any design that loads the user',
   'express-protected': 'Express · ours · protected',
   'express-protected-wal': 'Express · ours · protected, SQLite in WAL mode (app setting `enableWAL: true`)',
   'fastify-public': 'Fastify · ours · public',
   'fastify-guarded': 'Fastify · ours · public route behind a no-op async guard (the ceiling for any guard)',
-  'fastify-read': 'Fastify · ours · public route that reads the user row (bare better-sqlite3, no auth): the ceiling for any design that loads the user',
+  'fastify-read':
+    'Fastify · ours · public route that reads the user row (bare better-sqlite3, no auth): the ceiling for any design that loads the user',
   'fastify-protected': 'Fastify · ours · protected',
   'express-cached-public': `Express · ours, userCache ${USER_CACHE_TTL} s (opt-in) · public`,
   'express-cached-protected': `Express · ours, userCache ${USER_CACHE_TTL} s (opt-in) · protected`,
@@ -536,7 +553,14 @@ const sessions: Session[] = [
         ]);
         // login p50 against a bare argon2 verification, side by side
         const loginRun = () =>
-          load({ url: `${app.url}/auth/jwt/login`, connections: 1, duration: LOGIN_SECONDS, method: 'POST', headers: FORM, body: LOGIN_BODY });
+          load({
+            url: `${app.url}/auth/jwt/login`,
+            connections: 1,
+            duration: LOGIN_SECONDS,
+            method: 'POST',
+            headers: FORM,
+            body: LOGIN_BODY,
+          });
         const pair: Array<() => Promise<void>> = [
           async () => record('login', await loginRun()),
           async () => record('argon2', await bareArgon2(context.hashed, LOGIN_SECONDS)),
@@ -545,7 +569,8 @@ const sessions: Session[] = [
         const last = (row: Row) => results[row]!.at(-1)!;
         log(`  login p50 ${last('login').p50.toFixed(2)} ms, bare argon2 p50 ${last('argon2').p50.toFixed(2)} ms`);
         // protected at a fixed rate, quiet and during a login storm
-        const quiet = async () => record('rate-quiet', await pacedLoad(`${app.url}/protected`, bearer(token), STORM_RATE, DURATION));
+        const quiet = async () =>
+          record('rate-quiet', await pacedLoad(`${app.url}/protected`, bearer(token), STORM_RATE, DURATION));
         const storm = async () => {
           const { rated, logins } = await loginStorm(app, token);
           record('rate-storm', rated);
@@ -580,25 +605,23 @@ const sessions: Session[] = [
       }
     },
   },
-  ...(['express', 'fastify'] as const).map(
-    (platform): Session => ({
-      name: `ours, ${platform === 'express' ? 'Express' : 'Fastify'}, 1 000 users, userCache on`,
-      async run(context, round) {
-        const extra = { userCache: { ttlSeconds: USER_CACHE_TTL } };
-        const app = await startApp(this.name, 'ours', oursEnv(context, context.db1k, platform, 1, extra));
-        try {
-          const token = await login(app.url);
-          await expectStatus(`${app.url}/protected`, bearer(token), 200);
-          await measureSteps(app, round, [
-            [`${platform}-cached-public`, get('/public')],
-            [`${platform}-cached-protected`, get('/protected', bearer(token))],
-          ]);
-        } finally {
-          await app.stop();
-        }
-      },
-    }),
-  ),
+  ...(['express', 'fastify'] as const).map((platform): Session => ({
+    name: `ours, ${platform === 'express' ? 'Express' : 'Fastify'}, 1 000 users, userCache on`,
+    async run(context, round) {
+      const extra = { userCache: { ttlSeconds: USER_CACHE_TTL } };
+      const app = await startApp(this.name, 'ours', oursEnv(context, context.db1k, platform, 1, extra));
+      try {
+        const token = await login(app.url);
+        await expectStatus(`${app.url}/protected`, bearer(token), 200);
+        await measureSteps(app, round, [
+          [`${platform}-cached-public`, get('/public')],
+          [`${platform}-cached-protected`, get('/protected', bearer(token))],
+        ]);
+      } finally {
+        await app.stop();
+      }
+    },
+  })),
   {
     name: 'recipe (passport-jwt, string secret), Express',
     async run(context, round) {
@@ -768,7 +791,9 @@ async function memoryRun(context: Context): Promise<MemoryResult> {
       non2xx += measure.non2xx;
       seconds += measure.duration;
       checkpoints.push({ requests: done, rss, after: memoryOf(app.pid).rss });
-      log(`  memory: ${done} requests, RSS ${rss.toFixed(1)} MiB under load, ${checkpoints.at(-1)!.after.toFixed(1)} MiB right after`);
+      log(
+        `  memory: ${done} requests, RSS ${rss.toFixed(1)} MiB under load, ${checkpoints.at(-1)!.after.toFixed(1)} MiB right after`,
+      );
     }
     const last = checkpoints.at(-1)!.rss;
     const endHeap = await heapAfterGc(2);
@@ -878,7 +903,9 @@ async function profileRun(context: Context, platform: 'express' | 'fastify', pre
       started = app.waitForLine(`PROFILED ${prefix}-${n}`, 60_000);
       app.child.kill('SIGUSR2');
       profiles[name] = { file: (await started).slice('PROFILED '.length), requests: measure.ok, foreign: measure.foreign ?? NaN };
-      log(`  ${platform} ${name}: ${measure.rps.toFixed(0)} req/s under the profiler (other processes: ${fmt(measure.foreign ?? NaN)} cores)`);
+      log(
+        `  ${platform} ${name}: ${measure.rps.toFixed(0)} req/s under the profiler (other processes: ${fmt(measure.foreign ?? NaN)} cores)`,
+      );
     }
     return profiles as { public: ProfileWindow; protected: ProfileWindow; login?: ProfileWindow };
   } finally {
@@ -916,10 +943,7 @@ function report(
   profiles: string[],
 ) {
   const out: string[] = [];
-  out.push(
-    '| scenario | req/s | p50 ms | p99 ms | non-2xx | other processes (cores) |',
-    '|---|---:|---:|---:|---:|---:|',
-  );
+  out.push('| scenario | req/s | p50 ms | p99 ms | non-2xx | other processes (cores) |', '|---|---:|---:|---:|---:|---:|');
   for (const row of Object.keys(ROW_LABELS) as Row[]) {
     const runs = results[row];
     if (!runs?.length) continue;
@@ -958,11 +982,13 @@ function report(
       values: rpsRatio('fastify-guarded', 'fastify-public'),
     },
     {
-      label: 'public route reading the user row / public, Express (req/s): the ceiling when the user is read from SQLite per request',
+      label:
+        'public route reading the user row / public, Express (req/s): the ceiling when the user is read from SQLite per request',
       values: rpsRatio('express-read', 'express-public'),
     },
     {
-      label: 'public route reading the user row / public, Fastify (req/s): the ceiling when the user is read from SQLite per request',
+      label:
+        'public route reading the user row / public, Fastify (req/s): the ceiling when the user is read from SQLite per request',
       values: rpsRatio('fastify-read', 'fastify-public'),
     },
     {
@@ -1073,7 +1099,7 @@ function report(
     '',
     HASH_CAP
       ? `Hashing cap: the module has ${HASH_CAP.name}; the floods ran with its defaults and with ` +
-        `\`${JSON.stringify(HASH_CAP.options(CAPPED, FLOOD_QUEUE))}\`; the comparison storm row uses \`${JSON.stringify(HASH_CAP.options(CAPPED))}\`.`
+          `\`${JSON.stringify(HASH_CAP.options(CAPPED, FLOOD_QUEUE))}\`; the comparison storm row uses \`${JSON.stringify(HASH_CAP.options(CAPPED))}\`.`
       : 'Hashing cap: the module has no concurrent-hash option yet (`maxConcurrentHashes` or similar); the flood ran with the ' +
           'default configuration (argon2 runs on the libuv pool, UV_THREADPOOL_SIZE ' +
           `${process.env.UV_THREADPOOL_SIZE ?? 'default 4'}).`,
@@ -1115,7 +1141,9 @@ async function main(): Promise<void> {
       cpu: cpus()[0]?.model ?? 'unknown',
       node: process.version,
       commit: gitDescription(),
-      'load average at start': loadavg().map((v) => v.toFixed(2)).join(' '),
+      'load average at start': loadavg()
+        .map((v) => v.toFixed(2))
+        .join(' '),
       settings: `${ROUNDS} rounds × ${DURATION} s, warm-up ${WARMUP} s, ${CONNECTIONS} connections, autocannon in the runner process`,
     };
     log(`nproc ${meta.nproc}, node ${meta.node}; seeding in ${work}`);
@@ -1130,7 +1158,9 @@ async function main(): Promise<void> {
     const mint = (users: SeededUser[]) => {
       // The first backend of the app under test is named `jwt`: its tokens carry nest-users:auth:jwt.
       const { strategy } = new JwtAuthentication({ secret: secrets[0]!, lifetimeSeconds: 3600 });
-      return Promise.all(users.map((user) => strategy.writeToken({ ...user, isActive: true, isSuperuser: false, isVerified: true })));
+      return Promise.all(
+        users.map((user) => strategy.writeToken({ ...user, isActive: true, isSuperuser: false, isVerified: true })),
+      );
     };
     const context: Context = {
       secrets,
@@ -1213,9 +1243,16 @@ async function main(): Promise<void> {
     }
 
     const { table, markdown } = report(meta, memory, floods, micro, profiles);
-    process.stdout.write(`\n${Object.entries(meta).map(([k, v]) => `${k}: ${v}`).join('\n')}\n\n${table}\n`);
+    process.stdout.write(
+      `\n${Object.entries(meta)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join('\n')}\n\n${table}\n`,
+    );
     writeFileSync(join(DIST, 'last-run.md'), markdown);
-    writeFileSync(join(DIST, 'last-run.json'), JSON.stringify({ meta, results, memory, floods, hashCap: HASH_CAP?.name, micro }, null, 2));
+    writeFileSync(
+      join(DIST, 'last-run.json'),
+      JSON.stringify({ meta, results, memory, floods, hashCap: HASH_CAP?.name, micro }, null, 2),
+    );
     log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s; full report with profiles: bench/dist/last-run.md`);
   } finally {
     for (const app of [...live]) await app.stop();

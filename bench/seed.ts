@@ -32,7 +32,12 @@ export const BENCH_EMAIL = 'bench@example.com';
  * transaction with better-sqlite3, all sharing one precomputed argon2id hash (of the bench password).
  */
 export async function seedDatabase(file: string, count: number, hashedPassword: string, sample = 1000): Promise<SeedResult> {
-  const dataSource = await new DataSource({ type: 'better-sqlite3', database: file, entities: [BenchUser], synchronize: true }).initialize();
+  const dataSource = await new DataSource({
+    type: 'better-sqlite3',
+    database: file,
+    entities: [BenchUser],
+    synchronize: true,
+  }).initialize();
   await dataSource.destroy();
 
   const db = new Database(file);

@@ -27,7 +27,12 @@ describe('sample app: emails from hooks, through an injected mailer', () => {
 
   beforeAll(async () => {
     database = await createSampleAppDatabase('sqlite');
-    app = await createSampleApp({ databaseUrl: database.databaseUrl, jwtSecret: randomBytes(32).toString('hex'), logger: false, rateLimit: false });
+    app = await createSampleApp({
+      databaseUrl: database.databaseUrl,
+      jwtSecret: randomBytes(32).toString('hex'),
+      logger: false,
+      rateLimit: false,
+    });
     outbox = (app.get(Mailer) as LogMailer).outbox;
   });
   afterAll(async () => {
@@ -40,13 +45,22 @@ describe('sample app: emails from hooks, through an injected mailer', () => {
     await http().post('/auth/request-verify-token').send({ email: 'mia@example.com' }).expect(202);
     const verifyLink = new URL(await linkFor('mia@example.com', 'Verify your email'));
     expect(verifyLink.pathname).toBe('/verify');
-    const verified = await http().post('/auth/verify').send({ token: verifyLink.searchParams.get('token') });
+    const verified = await http()
+      .post('/auth/verify')
+      .send({ token: verifyLink.searchParams.get('token') });
     expect(verified.body).toMatchObject({ email: 'mia@example.com', isVerified: true });
 
     await http().post('/auth/forgot-password').send({ email: 'MIA@example.com' }).expect(202);
     const resetLink = new URL(await linkFor('mia@example.com', 'Reset your password'));
-    await http().post('/auth/reset-password').send({ token: resetLink.searchParams.get('token'), password: 'a new long secret' }).expect(200);
-    await http().post('/auth/jwt/login').type('form').send({ username: 'mia@example.com', password: 'a new long secret' }).expect(200);
+    await http()
+      .post('/auth/reset-password')
+      .send({ token: resetLink.searchParams.get('token'), password: 'a new long secret' })
+      .expect(200);
+    await http()
+      .post('/auth/jwt/login')
+      .type('form')
+      .send({ username: 'mia@example.com', password: 'a new long secret' })
+      .expect(200);
     expect(outbox.some((m) => m.to !== 'mia@example.com')).toBe(false);
   });
 
@@ -91,10 +105,20 @@ describe('sample app: npm run create-superuser', () => {
     const again = run('--email', 'root@example.com', '--password', PASSWORD);
     expect(again.stdout).toMatch(/^Promoted superuser root@example\.com/);
 
-    const app = await createSampleApp({ databaseUrl: database!.databaseUrl, jwtSecret: randomBytes(32).toString('hex'), logger: false, rateLimit: false });
+    const app = await createSampleApp({
+      databaseUrl: database!.databaseUrl,
+      jwtSecret: randomBytes(32).toString('hex'),
+      logger: false,
+      rateLimit: false,
+    });
     try {
-      const login = await request(app.getHttpServer()).post('/auth/jwt/login').type('form').send({ username: 'root@example.com', password: PASSWORD });
-      const stats = await request(app.getHttpServer()).get('/admin/stats').set('Authorization', `Bearer ${login.body.access_token}`);
+      const login = await request(app.getHttpServer())
+        .post('/auth/jwt/login')
+        .type('form')
+        .send({ username: 'root@example.com', password: PASSWORD });
+      const stats = await request(app.getHttpServer())
+        .get('/admin/stats')
+        .set('Authorization', `Bearer ${login.body.access_token}`);
       expect(stats.status).toBe(200);
     } finally {
       await app.close();
@@ -105,7 +129,12 @@ describe('sample app: npm run create-superuser', () => {
 describe('sample app: purging expired database tokens', () => {
   it('removes expired rows and keeps live ones', async () => {
     const { databaseUrl, drop } = await createSampleAppDatabase('sqlite');
-    const app = await createSampleApp({ databaseUrl, jwtSecret: randomBytes(32).toString('hex'), logger: false, rateLimit: false });
+    const app = await createSampleApp({
+      databaseUrl,
+      jwtSecret: randomBytes(32).toString('hex'),
+      logger: false,
+      rateLimit: false,
+    });
     try {
       const { AccessTokenEntity } = await import('@nest-users/typeorm');
       const { TokenPurgeService } = await import('../sample-app/src/users/token-purge.service.js');

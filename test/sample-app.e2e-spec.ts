@@ -40,7 +40,13 @@ async function startApp(platform: Platform, database: Database, extra: Partial<S
   // SQLite: in a folder that does not exist yet, which the app creates.
   const sqliteFile = file && join(dirname(file), 'not-yet', 'sample.sqlite');
   try {
-    const app = await createSampleApp({ databaseUrl: sqliteFile ? `sqlite:${sqliteFile}` : databaseUrl, jwtSecret, platform, logger: false, ...extra });
+    const app = await createSampleApp({
+      databaseUrl: sqliteFile ? `sqlite:${sqliteFile}` : databaseUrl,
+      jwtSecret,
+      platform,
+      logger: false,
+      ...extra,
+    });
     return {
       app,
       http: app.getHttpServer(),
@@ -108,37 +114,47 @@ describe.each(variants)('sample app on %s + %s', (platform, database) => {
     expect(created.body).toEqual({ id: expect.any(String), text: 'A secret', createdAt: expect.any(String) });
     expect(JSON.stringify(created.body)).not.toMatch(/hashedPassword|owner/);
 
-    await request(h.http).get('/notes').set(bearer(a.token)).expect(200).expect((res) => {
-      expect(res.body.map((note: { text: string }) => note.text)).toEqual(['A secret']);
-    });
+    await request(h.http)
+      .get('/notes')
+      .set(bearer(a.token))
+      .expect(200)
+      .expect((res) => {
+        expect(res.body.map((note: { text: string }) => note.text)).toEqual(['A secret']);
+      });
     await request(h.http).get('/notes').set(bearer(b.token)).expect(200, []);
     // B cannot delete A's note, and is told nothing more than "not found".
     await request(h.http).delete(`/notes/${created.body.id}`).set(bearer(b.token)).expect(404);
-    await request(h.http).get('/notes').set(bearer(a.token)).expect((res) => expect(res.body).toHaveLength(1));
+    await request(h.http)
+      .get('/notes')
+      .set(bearer(a.token))
+      .expect((res) => expect(res.body).toHaveLength(1));
     await request(h.http).delete(`/notes/${created.body.id}`).set(bearer(a.token)).expect(204);
     await request(h.http).delete(`/notes/${created.body.id}`).set(bearer(a.token)).expect(404);
     await request(h.http).get('/notes').set(bearer(a.token)).expect(200, []);
     await request(h.http).get('/notes').expect(401);
   });
 
-  it.skipIf(skip)("refuses one backend's JWT on the other, though both share the secret (audience nest-users:auth:<name>)", async () => {
-    const { email, token: bearerToken } = await newUser(h.http);
-    const cookieLogin = await request(h.http)
-      .post('/auth/cookie/login')
-      .set('Sec-Fetch-Site', 'same-origin')
-      .type('form')
-      .send({ username: email, password: PASSWORD })
-      .expect(204);
-    const cookieToken = /__Host-nest-users-auth=([^;]+)/.exec(String(cookieLogin.headers['set-cookie']))![1]!;
-    const asCookie = (token: string) => request(h.http).get('/users/me').set('Cookie', `__Host-nest-users-auth=${token}`);
-    const asBearer = (token: string) => request(h.http).get('/users/me').set('Authorization', `Bearer ${token}`);
-    // Each works where it was minted...
-    await asCookie(cookieToken).expect(200);
-    await asBearer(bearerToken).expect(200);
-    // ...and nowhere else: the cookie's JWT as a bearer (the jwt backend), the bearer JWT as the cookie.
-    await asBearer(cookieToken).expect(401);
-    await asCookie(bearerToken).expect(401);
-  });
+  it.skipIf(skip)(
+    "refuses one backend's JWT on the other, though both share the secret (audience nest-users:auth:<name>)",
+    async () => {
+      const { email, token: bearerToken } = await newUser(h.http);
+      const cookieLogin = await request(h.http)
+        .post('/auth/cookie/login')
+        .set('Sec-Fetch-Site', 'same-origin')
+        .type('form')
+        .send({ username: email, password: PASSWORD })
+        .expect(204);
+      const cookieToken = /__Host-nest-users-auth=([^;]+)/.exec(String(cookieLogin.headers['set-cookie']))![1]!;
+      const asCookie = (token: string) => request(h.http).get('/users/me').set('Cookie', `__Host-nest-users-auth=${token}`);
+      const asBearer = (token: string) => request(h.http).get('/users/me').set('Authorization', `Bearer ${token}`);
+      // Each works where it was minted...
+      await asCookie(cookieToken).expect(200);
+      await asBearer(bearerToken).expect(200);
+      // ...and nowhere else: the cookie's JWT as a bearer (the jwt backend), the bearer JWT as the cookie.
+      await asBearer(cookieToken).expect(401);
+      await asCookie(bearerToken).expect(401);
+    },
+  );
 
   it.skipIf(skip)('answers 422 to a bad note or a malformed id', async () => {
     const { token } = await newUser(h.http);
@@ -164,10 +180,18 @@ describe.each(variants)('sample app on %s + %s', (platform, database) => {
     const login = await request(h.http).post('/auth/jwt/login').type('form').send({ username: email, password: PASSWORD });
     const auth = { Authorization: `Bearer ${login.body.access_token}` };
     await request(h.http).patch('/users/me').set(auth).send({ displayName: 'Countess' }).expect(200);
-    await request(h.http).get('/users/me').set(auth).expect(200).expect((res) => {
-      expect(res.body.displayName).toBe('Countess');
-    });
-    await request(h.http).patch('/users/me').set(auth).send({ displayName: 'x'.repeat(101) }).expect(422);
+    await request(h.http)
+      .get('/users/me')
+      .set(auth)
+      .expect(200)
+      .expect((res) => {
+        expect(res.body.displayName).toBe('Countess');
+      });
+    await request(h.http)
+      .patch('/users/me')
+      .set(auth)
+      .send({ displayName: 'x'.repeat(101) })
+      .expect(422);
   });
 
   it.skipIf(skip)('GET /admin/stats: 401 anonymous, 403 normal user, 200 with counts for a superuser', async () => {
@@ -188,7 +212,10 @@ describe.each(variants)('sample app on %s + %s', (platform, database) => {
       type: 'oauth2',
       flows: { password: { tokenUrl: '/auth/jwt/login' } },
     });
-    expect(doc.components.securitySchemes.db).toMatchObject({ type: 'oauth2', flows: { password: { tokenUrl: '/auth/db/login' } } });
+    expect(doc.components.securitySchemes.db).toMatchObject({
+      type: 'oauth2',
+      flows: { password: { tokenUrl: '/auth/db/login' } },
+    });
     expect(doc.components.securitySchemes.cookie).toMatchObject({ type: 'apiKey', in: 'cookie', name: '__Host-nest-users-auth' });
     expect(doc.security).toBeUndefined();
     const all = [{ jwt: [] }, { cookie: [] }, { db: [] }];
@@ -244,7 +271,10 @@ describe.each(['express', 'fastify'] as const)('rate limits of the sample app on
   let on: Harness;
   let off: Harness;
   beforeAll(async () => {
-    [on, off] = await Promise.all([startApp(platform, 'sqlite', { rateLimit: true }), startApp(platform, 'sqlite', { rateLimit: false })]);
+    [on, off] = await Promise.all([
+      startApp(platform, 'sqlite', { rateLimit: true }),
+      startApp(platform, 'sqlite', { rateLimit: false }),
+    ]);
   });
   afterAll(async () => {
     await Promise.all([on?.dispose(), off?.dispose()]);
@@ -253,7 +283,10 @@ describe.each(['express', 'fastify'] as const)('rate limits of the sample app on
   const wrongLogins = async (h: Harness, count: number) => {
     const seen: number[] = [];
     for (let i = 0; i < count; i++) {
-      seen.push((await request(h.http).post('/auth/jwt/login').type('form').send({ username: 'target@example.com', password: 'wrong' })).status);
+      seen.push(
+        (await request(h.http).post('/auth/jwt/login').type('form').send({ username: 'target@example.com', password: 'wrong' }))
+          .status,
+      );
     }
     return seen;
   };

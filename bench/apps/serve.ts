@@ -37,7 +37,9 @@ export async function serve(app: INestApplication): Promise<void> {
       if (!running) {
         running = true;
         session.post('Profiler.setSamplingInterval', { interval: Number(process.env.CPU_PROFILE_INTERVAL_US ?? 250) }, () =>
-          session.post('Profiler.enable', () => session.post('Profiler.start', () => process.stdout.write(`PROFILING ${count + 1}\n`))),
+          session.post('Profiler.enable', () =>
+            session.post('Profiler.start', () => process.stdout.write(`PROFILING ${count + 1}\n`)),
+          ),
         );
         return;
       }

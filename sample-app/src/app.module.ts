@@ -38,11 +38,21 @@ export class AppModule {
     const repository = UsersAuthTypeOrmModule.forFeature(User);
     const statics: UsersAuthModuleExtras = {
       userManager: AppUserManager,
-      dto: { create: SampleUserCreateDto, update: SampleUserUpdateDto, adminUpdate: SampleUserAdminUpdateDto, read: SampleUserReadDto },
+      dto: {
+        create: SampleUserCreateDto,
+        update: SampleUserUpdateDto,
+        adminUpdate: SampleUserAdminUpdateDto,
+        read: SampleUserReadDto,
+      },
     };
     const redis = config.redisUrl ? [RedisModule.forRoot(config.redisUrl)] : [];
     const usersAuth = config.backends
-      ? UsersAuthModule.forRoot({ ...statics, imports: [repository, MailModule], backends: config.backends, rateLimit: config.rateLimit ?? true })
+      ? UsersAuthModule.forRoot({
+          ...statics,
+          imports: [repository, MailModule],
+          backends: config.backends,
+          rateLimit: config.rateLimit ?? true,
+        })
       : UsersAuthModule.forRootAsync({
           ...statics,
           // The stores are providers (a TypeORM repository, a Redis client), so the backends are built by a factory.
@@ -50,7 +60,12 @@ export class AppModule {
           imports: [repository, MailModule, TypeOrmModule.forFeature([AccessTokenEntity]), ...redis],
           inject: [getRepositoryToken(AccessTokenEntity), ...(config.redisUrl ? [REDIS_CLIENT] : [])],
           useFactory: (tokens: Repository<AccessTokenEntity>, client?: Redis) => ({
-            backends: createSampleBackends({ jwtSecret: config.jwtSecret, tokens, redis: client, secureCookies: config.secureCookies }),
+            backends: createSampleBackends({
+              jwtSecret: config.jwtSecret,
+              tokens,
+              redis: client,
+              secureCookies: config.secureCookies,
+            }),
             // With Redis, every instance counts against the same limits.
             rateLimit: config.rateLimit === false ? false : { storage: client && new RedisThrottlerStorage(client) },
           }),
@@ -59,14 +74,22 @@ export class AppModule {
       module: AppModule,
       imports: [
         // Fail fast when the database is unreachable at startup instead of retrying for half a minute.
-        TypeOrmModule.forRoot({ ...toTypeOrmOptions(config.database, [User, Note, AccessTokenEntity]), retryAttempts: 2, retryDelay: 1000 }),
+        TypeOrmModule.forRoot({
+          ...toTypeOrmOptions(config.database, [User, Note, AccessTokenEntity]),
+          retryAttempts: 2,
+          retryDelay: 1000,
+        }),
         TypeOrmModule.forFeature([User, Note, AccessTokenEntity]),
         usersAuth,
         NotesModule,
       ],
       controllers: [HealthController, AdminController],
       providers: [
-        { provide: TokenPurgeService, inject: [getRepositoryToken(AccessTokenEntity)], useFactory: (tokens: Repository<AccessTokenEntity>) => new TokenPurgeService(tokens) },
+        {
+          provide: TokenPurgeService,
+          inject: [getRepositoryToken(AccessTokenEntity)],
+          useFactory: (tokens: Repository<AccessTokenEntity>) => new TokenPurgeService(tokens),
+        },
       ],
     };
   }

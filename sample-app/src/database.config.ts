@@ -6,8 +6,7 @@ import type { DataSourceOptions } from 'typeorm';
 export const DEFAULT_DATABASE_URL = 'sqlite:sample-app/data/sample.sqlite';
 
 export type SampleDatabaseOptions =
-  | { type: 'better-sqlite3'; database: string }
-  | { type: 'postgres'; url: string; schema?: string };
+  { type: 'better-sqlite3'; database: string } | { type: 'postgres'; url: string; schema?: string };
 
 /**
  * Turns a `DATABASE_URL` into TypeORM options.

@@ -33,7 +33,8 @@ function rateLimit(): boolean {
 
 async function bootstrap(): Promise<void> {
   const port = Number(process.env.PORT ?? 3000);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, not "${process.env.PORT}".`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`PORT must be a port number, not "${process.env.PORT}".`);
 
   const app = await createSampleApp({
     // The default is anchored at the repository root, so it is the same file whatever the working directory;

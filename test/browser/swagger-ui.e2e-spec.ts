@@ -95,7 +95,10 @@ async function authorizeAndTryOut(baseUrl: string, email: string) {
   try {
     context.setDefaultTimeout(10_000);
     // Everything Swagger UI needs is served by the app; nothing may leave the machine.
-    await context.route((url) => !url.href.startsWith(baseUrl), (route) => route.abort());
+    await context.route(
+      (url) => !url.href.startsWith(baseUrl),
+      (route) => route.abort(),
+    );
     const page = context.pages()[0] ?? (await context.newPage());
     await page.goto(`${baseUrl}/docs`);
 

@@ -27,7 +27,10 @@ describe.skipIf(Boolean(unavailable))('outages of PostgreSQL and Redis, seen thr
   let app: INestApplication;
   const http = () => request(app.getHttpServer());
   const login = async (backend: string) => {
-    const response = await http().post(`/auth/${backend}/login`).type('form').send({ username: 'ops@example.com', password: PASSWORD });
+    const response = await http()
+      .post(`/auth/${backend}/login`)
+      .type('form')
+      .send({ username: 'ops@example.com', password: PASSWORD });
     expect(response.status, JSON.stringify(response.body)).toBe(200);
     return response.body.access_token as string;
   };
@@ -40,7 +43,13 @@ describe.skipIf(Boolean(unavailable))('outages of PostgreSQL and Redis, seen thr
 
   beforeAll(async () => {
     [postgres, redis] = await Promise.all([startPrivatePostgres(), startPrivateRedis()]);
-    app = await createSampleApp({ databaseUrl: postgres.url, redisUrl: redis.url, jwtSecret: randomBytes(32).toString('hex'), logger: false, rateLimit: false });
+    app = await createSampleApp({
+      databaseUrl: postgres.url,
+      redisUrl: redis.url,
+      jwtSecret: randomBytes(32).toString('hex'),
+      logger: false,
+      rateLimit: false,
+    });
     await http().post('/auth/register').send({ email: 'ops@example.com', password: PASSWORD }).expect(201);
   }, 60_000);
   afterAll(async () => {

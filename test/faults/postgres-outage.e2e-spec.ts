@@ -4,11 +4,7 @@ import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { User } from '../fixtures/user.entity.js';
-import {
-  privatePostgresUnavailableReason,
-  startPrivatePostgres,
-  type PrivatePostgres,
-} from '../support/private-servers.js';
+import { privatePostgresUnavailableReason, startPrivatePostgres, type PrivatePostgres } from '../support/private-servers.js';
 
 /**
  * A private PostgreSQL cluster (initdb + pg_ctl on a spare port) that the test stops, starts, freezes and resumes:

@@ -83,7 +83,8 @@ async function waitForRecovery(store: RedisTokenStore, timeoutMs = 5000): Promis
       return Date.now() - started;
     } catch (error) {
       expect(error).toBeInstanceOf(StoreUnavailableError);
-      if (Date.now() - started > timeoutMs) throw new Error(`Redis store did not recover within ${timeoutMs} ms`);
+      if (Date.now() - started > timeoutMs)
+        throw new Error(`Redis store did not recover within ${timeoutMs} ms`, { cause: error });
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }

@@ -2,7 +2,14 @@ import jsonwebtoken from 'jsonwebtoken';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectNoSecrets, login, PASSWORD, register } from '../fixtures/http.js';
-import { createTestApp, POSTGRES_URL, type Database, type Platform, type Registration, type TestApp } from '../fixtures/test-app.js';
+import {
+  createTestApp,
+  POSTGRES_URL,
+  type Database,
+  type Platform,
+  type Registration,
+  type TestApp,
+} from '../fixtures/test-app.js';
 
 const variants: Array<[Platform, Registration, Database]> = [
   ['express', 'forRoot', 'sqlite'],
@@ -80,7 +87,11 @@ describe.each(variants)('register → login → protected routes (%s, %s, %s)', 
       expect((await as(mobileToken, '/probe/jwt-only')).status).toBe(401);
       expect((await as(mobileToken, '/probe/mobile-only')).status).toBe(200);
       expect((await as(token, '/probe/mobile-only')).status).toBe(401);
-      const forged = jsonwebtoken.sign({ sub: (jsonwebtoken.decode(token) as { sub: string }).sub, aud: 'nest-users:auth:jwt' }, t.secrets.mobile, { expiresIn: 60 });
+      const forged = jsonwebtoken.sign(
+        { sub: (jsonwebtoken.decode(token) as { sub: string }).sub, aud: 'nest-users:auth:jwt' },
+        t.secrets.mobile,
+        { expiresIn: 60 },
+      );
       expect((await as(forged, '/probe/jwt-only')).status).toBe(401);
     });
 
@@ -90,11 +101,21 @@ describe.each(variants)('register → login → protected routes (%s, %s, %s)', 
       expect(none.body).toEqual({ statusCode: 401, detail: 'Unauthorized' });
       expect(none.headers['www-authenticate']).toBe('Bearer');
 
-      const bad = await http().get('/users/me').set('Authorization', `Bearer ${token.slice(0, -2)}xx`);
+      const bad = await http()
+        .get('/users/me')
+        .set('Authorization', `Bearer ${token.slice(0, -2)}xx`);
       expect(bad.status).toBe(401);
       expect(bad.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
 
-      for (const header of ['Bearer', 'Bearer    ', `Basic ${token}`, `Token ${token}`, 'Bearer abc', 'Bearer a.b', 'Bearer a.b.c.d']) {
+      for (const header of [
+        'Bearer',
+        'Bearer    ',
+        `Basic ${token}`,
+        `Token ${token}`,
+        'Bearer abc',
+        'Bearer a.b',
+        'Bearer a.b.c.d',
+      ]) {
         const response = await http().get('/users/me').set('Authorization', header);
         expect(response.status, header).toBe(401);
       }
@@ -108,9 +129,16 @@ describe.each(variants)('register → login → protected routes (%s, %s, %s)', 
 
     it('refuses an expired token and a token for an unknown user', async () => {
       const sub = (jsonwebtoken.decode(token) as { sub: string }).sub;
-      const expired = jsonwebtoken.sign({ sub, aud: 'nest-users:auth:jwt', exp: Math.floor(Date.now() / 1000) - 1 }, t.secrets.jwt);
+      const expired = jsonwebtoken.sign(
+        { sub, aud: 'nest-users:auth:jwt', exp: Math.floor(Date.now() / 1000) - 1 },
+        t.secrets.jwt,
+      );
       expect((await http().get('/users/me').set('Authorization', `Bearer ${expired}`)).status).toBe(401);
-      const ghost = jsonwebtoken.sign({ sub: '00000000-0000-4000-8000-000000000000', aud: 'nest-users:auth:jwt' }, t.secrets.jwt, { expiresIn: 60 });
+      const ghost = jsonwebtoken.sign(
+        { sub: '00000000-0000-4000-8000-000000000000', aud: 'nest-users:auth:jwt' },
+        t.secrets.jwt,
+        { expiresIn: 60 },
+      );
       expect((await http().get('/users/me').set('Authorization', `Bearer ${ghost}`)).status).toBe(401);
       const notUuid = jsonwebtoken.sign({ sub: 'not-a-uuid', aud: 'nest-users:auth:jwt' }, t.secrets.jwt, { expiresIn: 60 });
       expect((await http().get('/users/me').set('Authorization', `Bearer ${notUuid}`)).status).toBe(401);
@@ -138,11 +166,17 @@ describe.each(variants)('register → login → protected routes (%s, %s, %s)', 
 
     it('works on a whole protected controller, with optional auth, and with AuthGuard from @nestjs/passport', async () => {
       expect((await http().get('/guarded-class')).status).toBe(401);
-      expect((await http().get('/guarded-class').set('Authorization', `Bearer ${token}`)).body).toEqual({ email: 'grace@example.com' });
+      expect((await http().get('/guarded-class').set('Authorization', `Bearer ${token}`)).body).toEqual({
+        email: 'grace@example.com',
+      });
       expect((await http().get('/probe/optional')).body).toEqual({ email: null });
-      expect((await http().get('/probe/optional').set('Authorization', `Bearer ${token}`)).body).toEqual({ email: 'grace@example.com' });
+      expect((await http().get('/probe/optional').set('Authorization', `Bearer ${token}`)).body).toEqual({
+        email: 'grace@example.com',
+      });
       expect((await http().get('/probe/public')).status).toBe(200);
-      expect((await http().get('/probe/passport').set('Authorization', `Bearer ${token}`)).body).toEqual({ email: 'grace@example.com' });
+      expect((await http().get('/probe/passport').set('Authorization', `Bearer ${token}`)).body).toEqual({
+        email: 'grace@example.com',
+      });
       expect((await http().get('/probe/passport')).status).toBe(401);
     });
 
@@ -182,7 +216,9 @@ describe.each(variants)('register → login → protected routes (%s, %s, %s)', 
       const proto = await http()
         .post('/auth/register')
         .set('Content-Type', 'application/json')
-        .send('{"email":"proto@example.com","password":"correct horse battery","__proto__":{"isSuperuser":true},"constructor":{"prototype":{"isSuperuser":true}}}');
+        .send(
+          '{"email":"proto@example.com","password":"correct horse battery","__proto__":{"isSuperuser":true},"constructor":{"prototype":{"isSuperuser":true}}}',
+        );
       expect([201, 400, 422]).toContain(proto.status); // Fastify refuses `__proto__` keys outright (400).
       expect(proto.body.isSuperuser ?? false).toBe(false);
       expect(({} as Record<string, unknown>).isSuperuser).toBeUndefined();
@@ -198,7 +234,10 @@ describe.each(variants)('register → login → protected routes (%s, %s, %s)', 
 
       const spaced = await http().post('/auth/register').send({ email: 'spaces@example.com', password: '  pass phrase  ' });
       expect(spaced.status).toBe(201);
-      const trimmed = await http().post('/auth/jwt/login').type('form').send({ username: 'spaces@example.com', password: 'pass phrase' });
+      const trimmed = await http()
+        .post('/auth/jwt/login')
+        .type('form')
+        .send({ username: 'spaces@example.com', password: 'pass phrase' });
       expect(trimmed.status).toBe(400);
       await login(t.server, 'spaces@example.com', '  pass phrase  ');
     });

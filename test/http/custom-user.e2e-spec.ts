@@ -45,29 +45,54 @@ describe.each(['express', 'fastify'] as const)('custom user model: integer ids, 
   });
 
   it('validates, stores and answers the custom field', async () => {
-    const missing = await request(server as never).post('/auth/register').send({ email: 'ann@example.com', password: PASSWORD });
+    const missing = await request(server as never)
+      .post('/auth/register')
+      .send({ email: 'ann@example.com', password: PASSWORD });
     expect(missing.status).toBe(422);
-    const tooLong = await request(server as never).post('/auth/register').send({ email: 'ann@example.com', password: PASSWORD, firstName: 'x'.repeat(51) });
+    const tooLong = await request(server as never)
+      .post('/auth/register')
+      .send({ email: 'ann@example.com', password: PASSWORD, firstName: 'x'.repeat(51) });
     expect(tooLong.status).toBe(422);
-    const created = await request(server as never).post('/auth/register').send({ email: 'ann@example.com', password: PASSWORD, firstName: 'Ann', isSuperuser: true });
+    const created = await request(server as never)
+      .post('/auth/register')
+      .send({ email: 'ann@example.com', password: PASSWORD, firstName: 'Ann', isSuperuser: true });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ id: expect.any(Number), email: 'ann@example.com', firstName: 'Ann', isSuperuser: false });
+    expect(created.body).toMatchObject({
+      id: expect.any(Number),
+      email: 'ann@example.com',
+      firstName: 'Ann',
+      isSuperuser: false,
+    });
 
     const token = await login(server, 'ann@example.com');
-    const renamed = await request(server as never).patch('/users/me').set('Authorization', `Bearer ${token}`).send({ firstName: 'Annie' });
+    const renamed = await request(server as never)
+      .patch('/users/me')
+      .set('Authorization', `Bearer ${token}`)
+      .send({ firstName: 'Annie' });
     expect(renamed.body).toMatchObject({ id: created.body.id, firstName: 'Annie' });
     expect((await dataSource.getRepository(Member).findOneByOrFail({ id: created.body.id })).firstName).toBe('Annie');
   });
 
   it('parses integer ids on the superuser routes: unknown and malformed ids are 404', async () => {
-    await request(server as never).post('/auth/register').send({ email: 'boss@example.com', password: PASSWORD, firstName: 'Boss' });
+    await request(server as never)
+      .post('/auth/register')
+      .send({ email: 'boss@example.com', password: PASSWORD, firstName: 'Boss' });
     await dataSource.getRepository(Member).update({ email: 'boss@example.com' }, { isSuperuser: true });
     const token = await login(server, 'boss@example.com');
     const ann = await dataSource.getRepository(Member).findOneByOrFail({ email: 'ann@example.com' });
-    const found = await request(server as never).get(`/users/${ann.id}`).set('Authorization', `Bearer ${token}`);
+    const found = await request(server as never)
+      .get(`/users/${ann.id}`)
+      .set('Authorization', `Bearer ${token}`);
     expect(found.body).toMatchObject({ id: ann.id, firstName: 'Annie' });
     for (const id of ['999999', '0', '-1', '1.5', 'abc', '00000000-0000-4000-8000-000000000000', '9'.repeat(30)]) {
-      expect((await request(server as never).get(`/users/${id}`).set('Authorization', `Bearer ${token}`)).status, id).toBe(404);
+      expect(
+        (
+          await request(server as never)
+            .get(`/users/${id}`)
+            .set('Authorization', `Bearer ${token}`)
+        ).status,
+        id,
+      ).toBe(404);
     }
   });
 
@@ -81,7 +106,9 @@ describe.each(['express', 'fastify'] as const)('custom user model: integer ids, 
       expect(response.text, route).not.toMatch(/totp|JBSWY3DP|nickname|hashedPassword|securityStamp/);
     };
 
-    const registered = await http().post('/auth/register').send({ email: 'tess@example.com', password: PASSWORD, firstName: 'Tess' });
+    const registered = await http()
+      .post('/auth/register')
+      .send({ email: 'tess@example.com', password: PASSWORD, firstName: 'Tess' });
     expectDeclared(registered, 'register');
     expect(registered.body.initial).toBe('T');
     await members.update({ email: 'tess@example.com' }, { totpSecret: 'JBSWY3DPEHPK3PXP', nickname: 'tt' });
@@ -94,7 +121,9 @@ describe.each(['express', 'fastify'] as const)('custom user model: integer ids, 
 
     await http().post('/auth/request-verify-token').send({ email: 'tess@example.com' });
     await app.get(BackgroundTasks).drain();
-    const verified = await http().post('/auth/verify').send({ token: (app.get(UserManager) as MemberManager).verifyToken });
+    const verified = await http()
+      .post('/auth/verify')
+      .send({ token: (app.get(UserManager) as MemberManager).verifyToken });
     expectDeclared(verified, 'verify');
     expect(verified.body.isVerified).toBe(true);
 
@@ -110,7 +139,9 @@ describe.each(['express', 'fastify'] as const)('custom user model: integer ids, 
   it('documents the custom DTOs in Swagger', () => {
     const schemas = document.components!.schemas!;
     expect(JSON.stringify(schemas.MemberCreateDto)).toContain('firstName');
-    expect((schemas.MemberCreateDto as { required: string[] }).required).toEqual(expect.arrayContaining(['email', 'password', 'firstName']));
+    expect((schemas.MemberCreateDto as { required: string[] }).required).toEqual(
+      expect.arrayContaining(['email', 'password', 'firstName']),
+    );
     expect(JSON.stringify(document.paths['/auth/register']!.post!.requestBody)).toContain('MemberCreateDto');
     expect(JSON.stringify(document.paths['/users/me']!.patch!.requestBody)).toContain('MemberUpdateDto');
     expect(JSON.stringify(document.paths['/users/me']!.get!.responses['200'])).toContain('MemberReadDto');

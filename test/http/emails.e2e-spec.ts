@@ -48,7 +48,10 @@ describe.each(variants)('emails cannot collide or inject (%s, %s)', (platform, d
   };
   const tokenMailedTo = async (hook: string, email: string) => {
     await t.background.drain();
-    return t.manager.callsOf(hook).filter(([user]) => (user as { email: string }).email === email).at(-1)?.[1] as string;
+    return t.manager
+      .callsOf(hook)
+      .filter(([user]) => (user as { email: string }).email === email)
+      .at(-1)?.[1] as string;
   };
   const expectEmailRefused = (response: request.Response, field = 'email') => {
     expect(response.status, JSON.stringify(response.body)).toBe(422);
@@ -80,18 +83,21 @@ describe.each(variants)('emails cannot collide or inject (%s, %s)', (platform, d
   afterAll(async () => t?.close());
 
   describe.skipIf(skip)('control, whitespace and invisible characters, and quoted local parts', () => {
-    it.each(UNSAFE_EMAILS)('answers 422 to %s on register, forgot-password, request-verify-token and PATCH /users/me', async (_name, email) => {
-      const rows = await t.users.count();
-      const hooks = t.manager.calls.length;
-      expectEmailRefused(await http().post('/auth/register').send({ email, password: PASSWORD }));
-      expectEmailRefused(await http().post('/auth/forgot-password').send({ email }));
-      expectEmailRefused(await http().post('/auth/request-verify-token').send({ email }));
-      expectEmailRefused(await http().patch('/users/me').set(bearer(ownerToken)).send({ email, currentPassword: PASSWORD }));
-      await t.background.drain();
-      expect(await t.users.count()).toBe(rows);
-      expect(t.manager.calls.length, 'no hook may see the address').toBe(hooks);
-      expect((await http().get('/users/me').set(bearer(ownerToken))).body.email).toBe('owner@example.com');
-    });
+    it.each(UNSAFE_EMAILS)(
+      'answers 422 to %s on register, forgot-password, request-verify-token and PATCH /users/me',
+      async (_name, email) => {
+        const rows = await t.users.count();
+        const hooks = t.manager.calls.length;
+        expectEmailRefused(await http().post('/auth/register').send({ email, password: PASSWORD }));
+        expectEmailRefused(await http().post('/auth/forgot-password').send({ email }));
+        expectEmailRefused(await http().post('/auth/request-verify-token').send({ email }));
+        expectEmailRefused(await http().patch('/users/me').set(bearer(ownerToken)).send({ email, currentPassword: PASSWORD }));
+        await t.background.drain();
+        expect(await t.users.count()).toBe(rows);
+        expect(t.manager.calls.length, 'no hook may see the address').toBe(hooks);
+        expect((await http().get('/users/me').set(bearer(ownerToken))).body.email).toBe('owner@example.com');
+      },
+    );
 
     it('answers 422 to each of them on PATCH /users/{id} too, for a superuser', async () => {
       await register(t.server, 'root@example.com');
@@ -105,7 +111,13 @@ describe.each(variants)('emails cannot collide or inject (%s, %s)', (platform, d
     });
 
     it('answers 422 to a login username holding such characters, and 400 to any other unknown username', async () => {
-      for (const username of ['a\r\nforged@example.com', 'owner\u001b@example.com', 'own\u200ber@example.com', 'owner@example.com\u202e', ' owner@example.com']) {
+      for (const username of [
+        'a\r\nforged@example.com',
+        'owner\u001b@example.com',
+        'own\u200ber@example.com',
+        'owner@example.com\u202e',
+        ' owner@example.com',
+      ]) {
         expectEmailRefused(await tryLogin(username), 'username');
         expectEmailRefused(await http().post('/auth/jwt/login').send({ username, password: PASSWORD }), 'username');
       }
@@ -139,12 +151,21 @@ describe.each(variants)('emails cannot collide or inject (%s, %s)', (platform, d
       await http().post('/auth/request-verify-token').send({ email: 'jo@b\u00fccher.de' });
       const verifyToken = await tokenMailedTo('onAfterRequestVerify', 'jo@xn--bcher-kva.de');
       expect(verifyToken).toBeDefined();
-      expect((await http().post('/auth/verify').send({ token: verifyToken })).body).toMatchObject({ email: 'jo@xn--bcher-kva.de', isVerified: true });
+      expect((await http().post('/auth/verify').send({ token: verifyToken })).body).toMatchObject({
+        email: 'jo@xn--bcher-kva.de',
+        isVerified: true,
+      });
 
       // The own address in another spelling is no change (stays verified); another user's is taken.
-      const same = await http().patch('/users/me').set(bearer(token)).send({ email: 'JO@b\u00fccher.de', currentPassword: PASSWORD });
+      const same = await http()
+        .patch('/users/me')
+        .set(bearer(token))
+        .send({ email: 'JO@b\u00fccher.de', currentPassword: PASSWORD });
       expect(same.body).toMatchObject({ email: 'jo@xn--bcher-kva.de', isVerified: true });
-      const clash = await http().patch('/users/me').set(bearer(ownerToken)).send({ email: 'jo@B\u00dccher.de', currentPassword: PASSWORD });
+      const clash = await http()
+        .patch('/users/me')
+        .set(bearer(ownerToken))
+        .send({ email: 'jo@B\u00dccher.de', currentPassword: PASSWORD });
       expect(clash.body).toEqual({ statusCode: 400, detail: 'UPDATE_USER_EMAIL_ALREADY_EXISTS' });
     });
 
@@ -183,7 +204,10 @@ describe.each(variants)('emails cannot collide or inject (%s, %s)', (platform, d
         const duplicate = await http().post('/auth/register').send({ email, password: PASSWORD });
         expect(duplicate.body).toEqual({ statusCode: 400, detail: 'REGISTER_USER_ALREADY_EXISTS' });
       }
-      const moved = await http().patch('/users/me').set(bearer(ownerToken)).send({ email: 'second.legacy@example.com', currentPassword: PASSWORD });
+      const moved = await http()
+        .patch('/users/me')
+        .set(bearer(ownerToken))
+        .send({ email: 'second.legacy@example.com', currentPassword: PASSWORD });
       expect(moved.body).toEqual({ statusCode: 400, detail: 'UPDATE_USER_EMAIL_ALREADY_EXISTS' });
       expect(await t.users.count()).toBe(rows);
     });
@@ -193,7 +217,9 @@ describe.each(variants)('emails cannot collide or inject (%s, %s)', (platform, d
       await http().post('/auth/forgot-password').send({ email: 'reset.legacy@example.com' });
       const resetToken = await tokenMailedTo('onAfterForgotPassword', 'Reset.Legacy@Example.com');
       expect(resetToken).toBeDefined();
-      expect((await http().post('/auth/reset-password').send({ token: resetToken, password: 'a brand new secret' })).status).toBe(200);
+      expect((await http().post('/auth/reset-password').send({ token: resetToken, password: 'a brand new secret' })).status).toBe(
+        200,
+      );
       await login(t.server, 'reset.legacy@example.com', 'a brand new secret');
 
       await http().post('/auth/request-verify-token').send({ email: 'RESET.LEGACY@example.com' });

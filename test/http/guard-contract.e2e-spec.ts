@@ -64,8 +64,16 @@ describe.each(platforms)('wherever UsersAuthGuard runs, the route is authenticat
     it('answers 401 without a token or with a bad one, and the user with a good one', async () => {
       const token = await userToken(t, 'plain@example.com');
       expect((await request(t.server as never).get('/plain')).status).toBe(401);
-      expect((await request(t.server as never).get('/plain').set(bearer('garbage'))).status).toBe(401);
-      const response = await request(t.server as never).get('/plain').set(bearer(token));
+      expect(
+        (
+          await request(t.server as never)
+            .get('/plain')
+            .set(bearer('garbage'))
+        ).status,
+      ).toBe(401);
+      const response = await request(t.server as never)
+        .get('/plain')
+        .set(bearer(token));
       expect(response.status).toBe(200);
       expect(response.body).toEqual({ email: 'plain@example.com' });
     });
@@ -78,9 +86,18 @@ describe.each(platforms)('wherever UsersAuthGuard runs, the route is authenticat
 
     it('refuses an inactive user, and opens @Public() routes and the module’s own public routes', async () => {
       const token = await userToken(t, 'off@example.com', { isActive: false });
-      expect((await request(t.server as never).get('/plain').set(bearer(token))).status).toBe(401);
+      expect(
+        (
+          await request(t.server as never)
+            .get('/plain')
+            .set(bearer(token))
+        ).status,
+      ).toBe(401);
       expect((await request(t.server as never).get('/plain/public')).body).toEqual({ open: true });
-      const bad = await request(t.server as never).post('/auth/jwt/login').type('form').send({ username: 'x@example.com', password: 'wrong one!' });
+      const bad = await request(t.server as never)
+        .post('/auth/jwt/login')
+        .type('form')
+        .send({ username: 'x@example.com', password: 'wrong one!' });
       expect(bad.body).toEqual({ statusCode: 400, detail: 'LOGIN_BAD_CREDENTIALS' });
     });
   });
@@ -148,7 +165,10 @@ describe.each(platforms)('requirements combine and the stricter wins (%s)', (pla
       rootMobile = await login(t.server, 'root@example.com', PASSWORD, 'mobile');
     });
     afterAll(async () => t?.close());
-    const get = (path: string, token?: string) => request(t.server as never).get(path).set(token ? bearer(token) : {});
+    const get = (path: string, token?: string) =>
+      request(t.server as never)
+        .get(path)
+        .set(token ? bearer(token) : {});
 
     it("keeps the class's superuser requirement on a handler that only names backends", async () => {
       expect((await get('/combine/jwt', tokens.alice)).status).toBe(403);
@@ -184,7 +204,10 @@ describe.each(platforms)('requirements combine and the stricter wins (%s)', (pla
       verified = await userToken(t, 'ver@example.com');
     });
     afterAll(async () => t?.close());
-    const get = (path: string, token?: string) => request(t.server as never).get(path).set(token ? bearer(token) : {});
+    const get = (path: string, token?: string) =>
+      request(t.server as never)
+        .get(path)
+        .set(token ? bearer(token) : {});
 
     it("keeps the global guard's verified on a handler that names backends", async () => {
       expect((await get('/global/jwt', unverified)).status).toBe(403);
@@ -212,11 +235,41 @@ describe.each(platforms)('under globalGuard: { backends: ["jwt"] } (%s)', (platf
   it("accepts only jwt tokens on the app's routes, and still logs a mobile session out", async () => {
     const jwt = await userToken(t, 'both@example.com');
     const mobile = await login(t.server, 'both@example.com', PASSWORD, 'mobile');
-    expect((await request(t.server as never).get('/users/me').set(bearer(jwt))).status).toBe(200);
-    expect((await request(t.server as never).get('/users/me').set(bearer(mobile))).status).toBe(401);
-    expect((await request(t.server as never).get('/probe/any').set(bearer(mobile))).status).toBe(401);
-    expect((await request(t.server as never).post('/auth/mobile/logout').set(bearer(mobile))).status).toBe(204);
-    expect((await request(t.server as never).post('/auth/mobile/logout').set(bearer(jwt))).status).toBe(401);
+    expect(
+      (
+        await request(t.server as never)
+          .get('/users/me')
+          .set(bearer(jwt))
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await request(t.server as never)
+          .get('/users/me')
+          .set(bearer(mobile))
+      ).status,
+    ).toBe(401);
+    expect(
+      (
+        await request(t.server as never)
+          .get('/probe/any')
+          .set(bearer(mobile))
+      ).status,
+    ).toBe(401);
+    expect(
+      (
+        await request(t.server as never)
+          .post('/auth/mobile/logout')
+          .set(bearer(mobile))
+      ).status,
+    ).toBe(204);
+    expect(
+      (
+        await request(t.server as never)
+          .post('/auth/mobile/logout')
+          .set(bearer(jwt))
+      ).status,
+    ).toBe(401);
   });
 });
 
@@ -244,7 +297,9 @@ describe('route requirements are checked at startup', () => {
         return {};
       }
     }
-    expect((await startupError({ controllers: [BothController] })).message).toMatch(/BothController\.both is both @Public\(\) and @Authenticated\(\)/);
+    expect((await startupError({ controllers: [BothController] })).message).toMatch(
+      /BothController\.both is both @Public\(\) and @Authenticated\(\)/,
+    );
   });
 
   it('refuses a relaxation without override: true, naming it', async () => {
@@ -271,7 +326,9 @@ describe('route requirements are checked at startup', () => {
         return {};
       }
     }
-    expect((await startupError({ controllers: [OptionalController], globalGuard: true })).message).toContain('"optional: true" would relax');
+    expect((await startupError({ controllers: [OptionalController], globalGuard: true })).message).toContain(
+      '"optional: true" would relax',
+    );
   });
 
   it('refuses a backend the module does not have, in @Authenticated() and in globalGuard', async () => {
@@ -283,8 +340,12 @@ describe('route requirements are checked at startup', () => {
         return {};
       }
     }
-    expect((await startupError({ controllers: [UnknownBackendController] })).message).toMatch(/backend "jtw" does not exist; this module has \[jwt, mobile\]/);
-    expect((await startupError({ controllers: [], globalGuard: { backends: ['tablet'] } })).message).toMatch(/globalGuard: backend "tablet"/);
+    expect((await startupError({ controllers: [UnknownBackendController] })).message).toMatch(
+      /backend "jtw" does not exist; this module has \[jwt, mobile\]/,
+    );
+    expect((await startupError({ controllers: [], globalGuard: { backends: ['tablet'] } })).message).toMatch(
+      /globalGuard: backend "tablet"/,
+    );
   });
 
   it('refuses backends that leave nothing to authenticate with', async () => {
@@ -297,7 +358,9 @@ describe('route requirements are checked at startup', () => {
         return {};
       }
     }
-    expect((await startupError({ controllers: [EmptyController] })).message).toMatch(/no backend is left for EmptyController\.empty/);
+    expect((await startupError({ controllers: [EmptyController] })).message).toMatch(
+      /no backend is left for EmptyController\.empty/,
+    );
   });
 });
 
@@ -310,7 +373,9 @@ describe('@CurrentUser() on a route no guard authenticates', () => {
         return who(user);
       }
     }
-    expect((await startupError({ controllers: [NakedController] })).message).toMatch(/@CurrentUser\(\) on NakedController\.naked, which no guard/);
+    expect((await startupError({ controllers: [NakedController] })).message).toMatch(
+      /@CurrentUser\(\) on NakedController\.naked, which no guard/,
+    );
   });
 
   it('fails at startup on a @Public() route, even under the global guard', async () => {
@@ -322,7 +387,9 @@ describe('@CurrentUser() on a route no guard authenticates', () => {
         return who(user);
       }
     }
-    expect((await startupError({ controllers: [PublicUserController], globalGuard: true })).message).toMatch(/which is @Public\(\)/);
+    expect((await startupError({ controllers: [PublicUserController], globalGuard: true })).message).toMatch(
+      /which is @Public\(\)/,
+    );
   });
 });
 
@@ -362,7 +429,13 @@ describe.each(platforms)('@CurrentUser() at request time (%s)', (platform) => {
 
   it("reads the user AuthGuard('users-auth:jwt') authenticated", async () => {
     const token = await userToken(t, 'pp@example.com');
-    expect((await request(t.server as never).get('/other-guards/passport').set(bearer(token))).body).toEqual({ email: 'pp@example.com' });
+    expect(
+      (
+        await request(t.server as never)
+          .get('/other-guards/passport')
+          .set(bearer(token))
+      ).body,
+    ).toEqual({ email: 'pp@example.com' });
   });
 });
 
@@ -386,7 +459,12 @@ describe.each(platforms)("AuthGuard('users-auth:<name>') enforces what @Authenti
   let stores: TokenStores;
   beforeAll(async () => {
     stores = await createTokenStores('sqlite');
-    t = await createTestApp({ platform, requiresVerification: true, controllers: [PassportController], cookieRefreshStore: stores.refreshStore });
+    t = await createTestApp({
+      platform,
+      requiresVerification: true,
+      controllers: [PassportController],
+      cookieRefreshStore: stores.refreshStore,
+    });
   });
   afterAll(async () => {
     await t?.close();
@@ -406,19 +484,37 @@ describe.each(platforms)("AuthGuard('users-auth:<name>') enforces what @Authenti
 
   it('refuses a user who lost their verification with 403 (the module requires it), an inactive one with 401', async () => {
     const token = await userToken(t, 'pv@example.com');
-    expect((await request(t.server as never).get('/pp/jwt').set(bearer(token))).body).toEqual({ email: 'pv@example.com' });
+    expect(
+      (
+        await request(t.server as never)
+          .get('/pp/jwt')
+          .set(bearer(token))
+      ).body,
+    ).toEqual({ email: 'pv@example.com' });
     await t.users.update({ email: 'pv@example.com' }, { isVerified: false });
-    const refused = await request(t.server as never).get('/pp/jwt').set(bearer(token));
+    const refused = await request(t.server as never)
+      .get('/pp/jwt')
+      .set(bearer(token));
     expect(refused.status).toBe(403);
     expect(refused.body).toEqual({ statusCode: 403, detail: 'Forbidden' });
     await t.users.update({ email: 'pv@example.com' }, { isVerified: true, isActive: false });
-    expect((await request(t.server as never).get('/pp/jwt').set(bearer(token))).status).toBe(401);
+    expect(
+      (
+        await request(t.server as never)
+          .get('/pp/jwt')
+          .set(bearer(token))
+      ).status,
+    ).toBe(401);
   });
 
   it("refuses a cookie-authenticated state change from another site (the cookie transport's CSRF check)", async () => {
     await userToken(t, 'csrf@example.com');
     const cookie = await cookieLogin('csrf@example.com');
-    const post = (origin: string) => request(t.server as never).post('/pp/cookie').set('Cookie', cookie).set('Origin', origin);
+    const post = (origin: string) =>
+      request(t.server as never)
+        .post('/pp/cookie')
+        .set('Cookie', cookie)
+        .set('Origin', origin);
     const foreign = await post('https://evil.example');
     expect(foreign.status).toBe(403);
     expect(foreign.body).toEqual({ statusCode: 403, detail: 'Forbidden' });
@@ -430,7 +526,12 @@ describe.each(platforms)("AuthGuard('users-auth:<name>') enforces what @Authenti
   it('refuses to refresh for a user who lost their verification (403), and refreshes a verified one', async () => {
     await userToken(t, 'refresh@example.com');
     const refresh = (cookie: string) =>
-      request(t.server as never).post('/auth/cookie/refresh').set('Cookie', cookie).set('Origin', 'https://app.example.com').type('form').send({});
+      request(t.server as never)
+        .post('/auth/cookie/refresh')
+        .set('Cookie', cookie)
+        .set('Origin', 'https://app.example.com')
+        .type('form')
+        .send({});
     const renewed = await refresh(await cookieLogin('refresh@example.com'));
     expect(renewed.status).toBe(204);
     const cookie = await cookieLogin('refresh@example.com');
@@ -455,7 +556,10 @@ describe.each(platforms)('two apps in one process never accept each other’s to
     await a?.close();
     await b?.close();
   });
-  const probe = (t: TestApp, token: string) => request(t.server as never).get('/probe/passport').set(bearer(token));
+  const probe = (t: TestApp, token: string) =>
+    request(t.server as never)
+      .get('/probe/passport')
+      .set(bearer(token));
 
   it("each app's AuthGuard('users-auth:jwt') verifies with its own keys and users", async () => {
     expect((await probe(a, tokens.a)).status).toBe(200);

@@ -14,7 +14,11 @@ type Backend = 'rsa' | 'ec' | 'ed';
 const BACKENDS: Backend[] = ['rsa', 'ec', 'ed'];
 const ALG = { rsa: 'RS256', ec: 'ES256', ed: 'EdDSA' } as const;
 const KID = { rsa: KIDS.rsaNew, ec: KIDS.ec, ed: KIDS.ed } as const;
-const PUBLIC_MEMBERS = { RSA: ['alg', 'e', 'kid', 'kty', 'n', 'use'], EC: ['alg', 'crv', 'kid', 'kty', 'use', 'x', 'y'], OKP: ['alg', 'crv', 'kid', 'kty', 'use', 'x'] };
+const PUBLIC_MEMBERS = {
+  RSA: ['alg', 'e', 'kid', 'kty', 'n', 'use'],
+  EC: ['alg', 'crv', 'kid', 'kty', 'use', 'x', 'y'],
+  OKP: ['alg', 'crv', 'kid', 'kty', 'use', 'x'],
+};
 
 const decode = (token: string) =>
   jsonwebtoken.decode(token, { complete: true }) as Omit<jsonwebtoken.Jwt, 'payload'> & { payload: jsonwebtoken.JwtPayload };
@@ -41,12 +45,19 @@ describe.each(['express', 'fastify'] as Platform[])('asymmetric JWT backends end
     return token === undefined ? call : call.set('Authorization', `Bearer ${token}`);
   };
   /** The status of both guards (UsersAuthGuard and passport's AuthGuard) of a backend for this token. */
-  const statuses = async (backend: Backend, token: string) => [(await get(`/probe/${backend}`, token)).status, (await get(`/probe/passport/${backend}`, token)).status];
+  const statuses = async (backend: Backend, token: string) => [
+    (await get(`/probe/${backend}`, token)).status,
+    (await get(`/probe/passport/${backend}`, token)).status,
+  ];
 
   beforeAll(async () => {
     t = await createAsymmetricApp({ platform });
     await register(t.server, 'ada@example.com');
-    tokens = { rsa: await login(t.server, 'ada@example.com', undefined, 'rsa'), ec: await login(t.server, 'ada@example.com', undefined, 'ec'), ed: await login(t.server, 'ada@example.com', undefined, 'ed') };
+    tokens = {
+      rsa: await login(t.server, 'ada@example.com', undefined, 'rsa'),
+      ec: await login(t.server, 'ada@example.com', undefined, 'ec'),
+      ed: await login(t.server, 'ada@example.com', undefined, 'ed'),
+    };
     jwks = (await get('/.well-known/jwks.json')).body.keys;
   });
   afterAll(async () => t?.close());
@@ -54,13 +65,16 @@ describe.each(['express', 'fastify'] as Platform[])('asymmetric JWT backends end
   describe.each(BACKENDS)('backend %s', (backend) => {
     it('logs in with a token whose header pins the algorithm and names the signing key', () => {
       expect(decode(tokens[backend]).header).toEqual({ alg: ALG[backend], typ: 'JWT', kid: KID[backend] });
-      expect(Object.keys(decode(tokens[backend]).payload).sort()).toEqual(backend === 'ec' ? ['aud', 'exp', 'iat', 'sub'] : ['aud', 'exp', 'iat', 'pfp', 'sub']);
+      expect(Object.keys(decode(tokens[backend]).payload).sort()).toEqual(
+        backend === 'ec' ? ['aud', 'exp', 'iat', 'sub'] : ['aud', 'exp', 'iat', 'pfp', 'sub'],
+      );
     });
 
     it('opens its protected routes (UsersAuthGuard and AuthGuard) and no other backend', async () => {
       expect(await statuses(backend, tokens[backend])).toEqual([200, 200]);
       expect((await get(`/probe/${backend}`, tokens[backend])).body).toEqual({ email: 'ada@example.com' });
-      for (const other of BACKENDS.filter((name) => name !== backend)) expect(await statuses(other, tokens[backend])).toEqual([401, 401]);
+      for (const other of BACKENDS.filter((name) => name !== backend))
+        expect(await statuses(other, tokens[backend])).toEqual([401, 401]);
     });
 
     it('refuses HS256/HS512 tokens HMAC-ed with its public key, in every spelling taken from the JWKS', async () => {
@@ -68,7 +82,11 @@ describe.each(['express', 'fastify'] as Platform[])('asymmetric JWT backends end
       const publicKey = createPublicKey({ key: published, format: 'jwk' });
       const claims = decode(tokens[backend]).payload;
       for (const [label, secret] of publicKeyAsSecrets(publicKey, published)) {
-        for (const header of [{ alg: 'HS256', typ: 'JWT', kid: KID[backend] }, { alg: 'HS256', typ: 'JWT' }, { alg: 'HS512', typ: 'JWT', kid: KID[backend] }]) {
+        for (const header of [
+          { alg: 'HS256', typ: 'JWT', kid: KID[backend] },
+          { alg: 'HS256', typ: 'JWT' },
+          { alg: 'HS512', typ: 'JWT', kid: KID[backend] },
+        ]) {
           const token = forgeHmac(header, claims, secret, header.alg === 'HS512' ? 'sha512' : 'sha256');
           expect(await statuses(backend, token), `${label} ${header.alg}`).toEqual([401, 401]);
         }
@@ -106,7 +124,8 @@ describe.each(['express', 'fastify'] as Platform[])('asymmetric JWT backends end
         for (const member of PRIVATE_JWK_MEMBERS) expect(key).not.toHaveProperty(member);
       }
       const keys = asymmetricKeys();
-      for (const pair of [keys.rsaNew, keys.rsaOld, keys.ec, keys.ed]) expect(response.text).not.toContain(pair.privateKey.export({ format: 'jwk' }).d);
+      for (const pair of [keys.rsaNew, keys.rsaOld, keys.ec, keys.ed])
+        expect(response.text).not.toContain(pair.privateKey.export({ format: 'jwk' }).d);
     });
 
     it('is enough for another service to verify the tokens', () => {
@@ -150,7 +169,8 @@ describe.each(['express', 'fastify'] as Platform[])('asymmetric JWT backends end
       const { header, payload } = decode(tokens.rsa);
       const { rsaNew } = asymmetricKeys();
       const attacker = asymmetricKeys().rsaOld;
-      const sign = (extra: Record<string, unknown>, key = rsaNew.privateKey) => forgeSigned({ ...header, ...extra }, payload, key);
+      const sign = (extra: Record<string, unknown>, key = rsaNew.privateKey) =>
+        forgeSigned({ ...header, ...extra }, payload, key);
       const refused = [
         sign({ jku: `${url}/jwks.json` }),
         sign({ x5u: `${url}/cert.pem` }),
@@ -181,7 +201,9 @@ describe.each(['express', 'fastify'] as Platform[])('asymmetric JWT backends end
   describe('password change', () => {
     it('ends older tokens of the backends with a fingerprintSecret; ES256 without one keeps them until exp', async () => {
       await register(t.server, 'bob@example.com');
-      const bob = Object.fromEntries(await Promise.all(BACKENDS.map(async (name) => [name, await login(t.server, 'bob@example.com', undefined, name)])));
+      const bob = Object.fromEntries(
+        await Promise.all(BACKENDS.map(async (name) => [name, await login(t.server, 'bob@example.com', undefined, name)])),
+      );
       for (const backend of BACKENDS) expect(await statuses(backend, bob[backend])).toEqual([200, 200]);
       await t.users.update({ email: 'bob@example.com' }, { hashedPassword: '$argon2id$v=19$m=19456,t=2,p=1$changed$changed' });
       expect(await statuses('rsa', bob.rsa)).toEqual([401, 401]);
@@ -204,8 +226,20 @@ describe('after the rotation: the old RSA key removed', () => {
     const old = await beforeRotation().writeToken(ada);
     const fresh = await login(t.server, 'ada@example.com', undefined, 'rsa');
     for (const path of ['/probe/rsa', '/probe/passport/rsa']) {
-      expect((await request(t.server as never).get(path).set('Authorization', `Bearer ${old}`)).status).toBe(401);
-      expect((await request(t.server as never).get(path).set('Authorization', `Bearer ${fresh}`)).status).toBe(200);
+      expect(
+        (
+          await request(t.server as never)
+            .get(path)
+            .set('Authorization', `Bearer ${old}`)
+        ).status,
+      ).toBe(401);
+      expect(
+        (
+          await request(t.server as never)
+            .get(path)
+            .set('Authorization', `Bearer ${fresh}`)
+        ).status,
+      ).toBe(200);
     }
     const { body } = await request(t.server as never).get('/.well-known/jwks.json');
     expect(body.keys.map((key: { kid: string }) => key.kid)).toEqual([KIDS.rsaNew, KIDS.ec, KIDS.ed]);

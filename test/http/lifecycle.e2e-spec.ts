@@ -23,7 +23,10 @@ describe.each(variants)('the user lifecycle (%s, %s)', (platform, database) => {
   /** The token the last mail hook of that kind received for `email`. */
   const mailed = async (hook: string, email: string) => {
     await t.background.drain();
-    const call = t.manager.callsOf(hook).filter(([user]) => (user as { email: string }).email === email).at(-1);
+    const call = t.manager
+      .callsOf(hook)
+      .filter(([user]) => (user as { email: string }).email === email)
+      .at(-1);
     return call?.[1] as string | undefined;
   };
   const idOf = async (email: string) => (await t.users.findOneByOrFail({ email })).id;
@@ -66,9 +69,15 @@ describe.each(variants)('the user lifecycle (%s, %s)', (platform, database) => {
       const token = (await mailed('onAfterRequestVerify', 'vic@example.com'))!;
       const access = await login(t.server, 'vic@example.com');
       for (const bad of ['nope', token.slice(0, -3) + 'abc', access]) {
-        expect((await http().post('/auth/verify').send({ token: bad })).body).toEqual({ statusCode: 400, detail: 'VERIFY_USER_BAD_TOKEN' });
+        expect((await http().post('/auth/verify').send({ token: bad })).body).toEqual({
+          statusCode: 400,
+          detail: 'VERIFY_USER_BAD_TOKEN',
+        });
       }
-      const changed = await http().patch('/users/me').set(bearer(access)).send({ email: 'vic2@example.com', currentPassword: PASSWORD });
+      const changed = await http()
+        .patch('/users/me')
+        .set(bearer(access))
+        .send({ email: 'vic2@example.com', currentPassword: PASSWORD });
       expect(changed.status).toBe(200);
       expect((await http().post('/auth/verify').send({ token })).body.detail).toBe('VERIFY_USER_BAD_TOKEN');
       expect((await t.users.findOneByOrFail({ email: 'vic2@example.com' })).isVerified).toBe(false);
@@ -110,15 +119,22 @@ describe.each(variants)('the user lifecycle (%s, %s)', (platform, database) => {
       expect(jsonwebtoken.decode(token)).toMatchObject({ aud: 'nest-users:reset' });
 
       const weak = await http().post('/auth/reset-password').send({ token, password: 'short' });
-      expect(weak.body).toEqual({ statusCode: 400, detail: { code: 'RESET_PASSWORD_INVALID_PASSWORD', reason: expect.any(String) } });
+      expect(weak.body).toEqual({
+        statusCode: 400,
+        detail: { code: 'RESET_PASSWORD_INVALID_PASSWORD', reason: expect.any(String) },
+      });
       await login(t.server, 'rose@example.com'); // unchanged by the refused attempt
 
       const done = await http().post('/auth/reset-password').send({ token, password: 'a brand new secret' });
       expect(done.status).toBe(200);
       expectEmpty(done);
-      expect(t.manager.callsOf('onAfterResetPassword').filter(([u]) => (u as { email: string }).email === 'rose@example.com')).toHaveLength(1);
+      expect(
+        t.manager.callsOf('onAfterResetPassword').filter(([u]) => (u as { email: string }).email === 'rose@example.com'),
+      ).toHaveLength(1);
       await login(t.server, 'rose@example.com', 'a brand new secret');
-      expect((await http().post('/auth/jwt/login').type('form').send({ username: 'rose@example.com', password: PASSWORD })).status).toBe(400);
+      expect(
+        (await http().post('/auth/jwt/login').type('form').send({ username: 'rose@example.com', password: PASSWORD })).status,
+      ).toBe(400);
       expect((await http().get('/users/me').set(bearer(oldSession))).status).toBe(401);
 
       const reuse = await http().post('/auth/reset-password').send({ token, password: 'yet another secret' });
@@ -134,20 +150,31 @@ describe.each(variants)('the user lifecycle (%s, %s)', (platform, database) => {
       const second = (await mailed('onAfterForgotPassword', 'reg@example.com'))!;
       expect(second).not.toBe(first);
       expect((await http().post('/auth/reset-password').send({ token: second, password: 'second new secret' })).status).toBe(200);
-      expect((await http().post('/auth/reset-password').send({ token: first, password: 'first new secret' })).body.detail).toBe('RESET_PASSWORD_BAD_TOKEN');
+      expect((await http().post('/auth/reset-password').send({ token: first, password: 'first new secret' })).body.detail).toBe(
+        'RESET_PASSWORD_BAD_TOKEN',
+      );
 
       await http().post('/auth/forgot-password').send({ email: 'reg@example.com' });
       const third = (await mailed('onAfterForgotPassword', 'reg@example.com'))!;
       const session = await login(t.server, 'reg@example.com', 'second new secret');
-      const patched = await http().patch('/users/me').set(bearer(session)).send({ password: 'patched new secret', currentPassword: 'second new secret' });
+      const patched = await http()
+        .patch('/users/me')
+        .set(bearer(session))
+        .send({ password: 'patched new secret', currentPassword: 'second new secret' });
       expect(patched.status).toBe(200);
-      expect((await http().post('/auth/reset-password').send({ token: third, password: 'third new secret' })).body.detail).toBe('RESET_PASSWORD_BAD_TOKEN');
+      expect((await http().post('/auth/reset-password').send({ token: third, password: 'third new secret' })).body.detail).toBe(
+        'RESET_PASSWORD_BAD_TOKEN',
+      );
 
       const access = await login(t.server, 'reg@example.com', 'patched new secret');
-      expect((await http().post('/auth/reset-password').send({ token: access, password: 'xxxxxxxxxxxx' })).body.detail).toBe('RESET_PASSWORD_BAD_TOKEN');
+      expect((await http().post('/auth/reset-password').send({ token: access, password: 'xxxxxxxxxxxx' })).body.detail).toBe(
+        'RESET_PASSWORD_BAD_TOKEN',
+      );
       await http().post('/auth/request-verify-token').send({ email: 'reg@example.com' });
       const verifyToken = (await mailed('onAfterRequestVerify', 'reg@example.com'))!;
-      expect((await http().post('/auth/reset-password').send({ token: verifyToken, password: 'xxxxxxxxxxxx' })).body.detail).toBe('RESET_PASSWORD_BAD_TOKEN');
+      expect((await http().post('/auth/reset-password').send({ token: verifyToken, password: 'xxxxxxxxxxxx' })).body.detail).toBe(
+        'RESET_PASSWORD_BAD_TOKEN',
+      );
       await http().post('/auth/forgot-password').send({ email: 'reg@example.com' });
       const reset = (await mailed('onAfterForgotPassword', 'reg@example.com'))!;
       expect((await http().get('/users/me').set(bearer(reset))).status).toBe(401);
@@ -164,13 +191,22 @@ describe.each(variants)('the user lifecycle (%s, %s)', (platform, database) => {
         return { reset: (await mailed('onAfterForgotPassword', email))!, verify: (await mailed('onAfterRequestVerify', email))! };
       };
       const expectDead = async (tokens: { reset: string; verify: string }) => {
-        expect((await http().post('/auth/reset-password').send({ token: tokens.reset, password: 'taken over!' })).body).toEqual({ statusCode: 400, detail: 'RESET_PASSWORD_BAD_TOKEN' });
-        expect((await http().post('/auth/verify').send({ token: tokens.verify })).body).toEqual({ statusCode: 400, detail: 'VERIFY_USER_BAD_TOKEN' });
+        expect((await http().post('/auth/reset-password').send({ token: tokens.reset, password: 'taken over!' })).body).toEqual({
+          statusCode: 400,
+          detail: 'RESET_PASSWORD_BAD_TOKEN',
+        });
+        expect((await http().post('/auth/verify').send({ token: tokens.verify })).body).toEqual({
+          statusCode: 400,
+          detail: 'VERIFY_USER_BAD_TOKEN',
+        });
       };
 
       // Mailed to the old address, which may be someone else's by now.
       const mailedToOld = await pending('mover@example.com');
-      const moved = await http().patch('/users/me').set(bearer(session)).send({ email: 'moved@example.com', currentPassword: PASSWORD });
+      const moved = await http()
+        .patch('/users/me')
+        .set(bearer(session))
+        .send({ email: 'moved@example.com', currentPassword: PASSWORD });
       expect(moved.status).toBe(200);
       await expectDead(mailedToOld);
 
@@ -180,7 +216,9 @@ describe.each(variants)('the user lifecycle (%s, %s)', (platform, database) => {
 
       const fresh = await pending('moved@example.com');
       expect((await http().post('/auth/verify').send({ token: fresh.verify })).status).toBe(200);
-      expect((await http().post('/auth/reset-password').send({ token: fresh.reset, password: 'a fresh password' })).status).toBe(200);
+      expect((await http().post('/auth/reset-password').send({ token: fresh.reset, password: 'a fresh password' })).status).toBe(
+        200,
+      );
       await login(t.server, 'moved@example.com', 'a fresh password');
     });
 
@@ -189,7 +227,9 @@ describe.each(variants)('the user lifecycle (%s, %s)', (platform, database) => {
       await http().post('/auth/forgot-password').send({ email: 'race@example.com' });
       const token = (await mailed('onAfterForgotPassword', 'race@example.com'))!;
       const passwords = Array.from({ length: 10 }, (_, i) => `racing password ${i}`);
-      const answers = await Promise.all(passwords.map((password) => http().post('/auth/reset-password').send({ token, password })));
+      const answers = await Promise.all(
+        passwords.map((password) => http().post('/auth/reset-password').send({ token, password })),
+      );
       const winners = answers.flatMap((answer, i) => (answer.status === 200 ? [passwords[i]!] : []));
       expect(winners, JSON.stringify(answers.map((a) => [a.status, a.body]))).toHaveLength(1);
       for (const answer of answers.filter((a) => a.status !== 200)) {
@@ -197,7 +237,9 @@ describe.each(variants)('the user lifecycle (%s, %s)', (platform, database) => {
       }
       await login(t.server, 'race@example.com', winners[0]);
       for (const loser of passwords.filter((p) => p !== winners[0]).slice(0, 2)) {
-        expect((await http().post('/auth/jwt/login').type('form').send({ username: 'race@example.com', password: loser })).status).toBe(400);
+        expect(
+          (await http().post('/auth/jwt/login').type('form').send({ username: 'race@example.com', password: loser })).status,
+        ).toBe(400);
       }
     });
   });
@@ -209,10 +251,20 @@ describe.each(variants)('the user lifecycle (%s, %s)', (platform, database) => {
       const response = await http()
         .patch('/users/me')
         .set(bearer(token))
-        .send({ isSuperuser: true, isActive: false, isVerified: true, id: '00000000-0000-4000-8000-000000000000', hashedPassword: '$argon2id$v=19$m=19456,t=2,p=1$AAAA$AAAA' });
+        .send({
+          isSuperuser: true,
+          isActive: false,
+          isVerified: true,
+          id: '00000000-0000-4000-8000-000000000000',
+          hashedPassword: '$argon2id$v=19$m=19456,t=2,p=1$AAAA$AAAA',
+        });
       expect(response.status).toBe(200);
       expect(response.body).toMatchObject({ id: created.id, isSuperuser: false, isActive: true, isVerified: false });
-      const proto = await http().patch('/users/me').set(bearer(token)).set('Content-Type', 'application/json').send('{"__proto__":{"isSuperuser":true},"constructor":{"prototype":{"isSuperuser":true}}}');
+      const proto = await http()
+        .patch('/users/me')
+        .set(bearer(token))
+        .set('Content-Type', 'application/json')
+        .send('{"__proto__":{"isSuperuser":true},"constructor":{"prototype":{"isSuperuser":true}}}');
       expect([200, 400, 422]).toContain(proto.status);
       const row = await t.users.findOneByOrFail({ email: 'amy@example.com' });
       expect(row).toMatchObject({ isSuperuser: false, isActive: true, isVerified: false });
@@ -226,15 +278,25 @@ describe.each(variants)('the user lifecycle (%s, %s)', (platform, database) => {
       const token = await login(t.server, 'bob@example.com');
       const wrongPassword = { statusCode: 400, detail: { code: 'UPDATE_USER_INVALID_PASSWORD', reason: expect.any(String) } };
       // Without the password a stolen session can neither move the account nor learn that an address is taken.
-      for (const body of [{ email: 'robert@example.com' }, { email: 'robert@example.com', currentPassword: 'wrong password' }, { email: 'TAKEN@Example.com' }]) {
+      for (const body of [
+        { email: 'robert@example.com' },
+        { email: 'robert@example.com', currentPassword: 'wrong password' },
+        { email: 'TAKEN@Example.com' },
+      ]) {
         expect((await http().patch('/users/me').set(bearer(token)).send(body)).body, JSON.stringify(body)).toEqual(wrongPassword);
       }
       expect(await t.users.findOneByOrFail({ email: 'bob@example.com' })).toMatchObject({ isVerified: true });
-      const clash = await http().patch('/users/me').set(bearer(token)).send({ email: 'TAKEN@Example.com', currentPassword: PASSWORD });
+      const clash = await http()
+        .patch('/users/me')
+        .set(bearer(token))
+        .send({ email: 'TAKEN@Example.com', currentPassword: PASSWORD });
       expect(clash.body).toEqual({ statusCode: 400, detail: 'UPDATE_USER_EMAIL_ALREADY_EXISTS' });
       const same = await http().patch('/users/me').set(bearer(token)).send({ email: 'BOB@example.com' });
       expect(same.body).toMatchObject({ email: 'bob@example.com', isVerified: true });
-      const moved = await http().patch('/users/me').set(bearer(token)).send({ email: 'robert@example.com', currentPassword: PASSWORD });
+      const moved = await http()
+        .patch('/users/me')
+        .set(bearer(token))
+        .send({ email: 'robert@example.com', currentPassword: PASSWORD });
       expect(moved.body).toMatchObject({ email: 'robert@example.com', isVerified: false });
     });
 
@@ -243,17 +305,28 @@ describe.each(variants)('the user lifecycle (%s, %s)', (platform, database) => {
       const token = await login(t.server, 'cat@example.com');
       for (const body of [{ password: 'a new password!' }, { password: 'a new password!', currentPassword: 'wrong password' }]) {
         const refused = await http().patch('/users/me').set(bearer(token)).send(body);
-        expect(refused.body).toEqual({ statusCode: 400, detail: { code: 'UPDATE_USER_INVALID_PASSWORD', reason: expect.any(String) } });
+        expect(refused.body).toEqual({
+          statusCode: 400,
+          detail: { code: 'UPDATE_USER_INVALID_PASSWORD', reason: expect.any(String) },
+        });
       }
       const weak = await http().patch('/users/me').set(bearer(token)).send({ password: 'short', currentPassword: PASSWORD });
       expect(weak.body.detail.code).toBe('UPDATE_USER_INVALID_PASSWORD');
-      const changed = await http().patch('/users/me').set(bearer(token)).send({ password: 'a new password!', currentPassword: PASSWORD });
+      const changed = await http()
+        .patch('/users/me')
+        .set(bearer(token))
+        .send({ password: 'a new password!', currentPassword: PASSWORD });
       expect(changed.status).toBe(200);
       expectNoSecrets(changed.body);
       expect((await http().get('/users/me').set(bearer(token))).status).toBe(401);
       const fresh = await login(t.server, 'cat@example.com', 'a new password!');
       expect((await http().get('/users/me').set(bearer(fresh))).status).toBe(200);
-      const update = t.manager.callsOf('onAfterUpdate').find(([user, changes]) => (user as { email: string }).email === 'cat@example.com' && (changes as { password?: boolean }).password);
+      const update = t.manager
+        .callsOf('onAfterUpdate')
+        .find(
+          ([user, changes]) =>
+            (user as { email: string }).email === 'cat@example.com' && (changes as { password?: boolean }).password,
+        );
       expect(update?.[1]).toEqual({ password: true });
     });
   });
@@ -274,7 +347,10 @@ describe.each(variants)('the user lifecycle (%s, %s)', (platform, database) => {
     it('answers 403 to non-superusers before looking anything up, and 401 to strangers', async () => {
       for (const id of [targetId, '00000000-0000-4000-8000-000000000000', 'not-a-uuid']) {
         for (const method of ['get', 'patch', 'delete'] as const) {
-          const response = await http()[method](`/users/${id}`).set(bearer(plain)).send(method === 'patch' ? { isSuperuser: true } : undefined);
+          const response = await http()
+            [method](`/users/${id}`)
+            .set(bearer(plain))
+            .send(method === 'patch' ? { isSuperuser: true } : undefined);
           expect(response.status, `${method} ${id}`).toBe(403);
         }
         expect((await http().get(`/users/${id}`)).status).toBe(401);
@@ -286,7 +362,10 @@ describe.each(variants)('the user lifecycle (%s, %s)', (platform, database) => {
       const read = await http().get(`/users/${targetId}`).set(bearer(admin));
       expect(read.body).toMatchObject({ id: targetId, email: 'target@example.com' });
       expectNoSecrets(read.body);
-      const patched = await http().patch(`/users/${targetId}`).set(bearer(admin)).send({ isVerified: true, isSuperuser: true, email: 'Target2@example.com' });
+      const patched = await http()
+        .patch(`/users/${targetId}`)
+        .set(bearer(admin))
+        .send({ isVerified: true, isSuperuser: true, email: 'Target2@example.com' });
       expect(patched.body).toMatchObject({ id: targetId, email: 'target2@example.com', isVerified: true, isSuperuser: true });
       const clash = await http().patch(`/users/${targetId}`).set(bearer(admin)).send({ email: 'JOE@example.com' });
       expect(clash.body.detail).toBe('UPDATE_USER_EMAIL_ALREADY_EXISTS');
@@ -296,7 +375,10 @@ describe.each(variants)('the user lifecycle (%s, %s)', (platform, database) => {
 
       for (const id of ['00000000-0000-4000-8000-000000000000', 'not-a-uuid', '1']) {
         for (const method of ['get', 'patch', 'delete'] as const) {
-          const response = await http()[method](`/users/${id}`).set(bearer(admin)).send(method === 'patch' ? { isVerified: true } : undefined);
+          const response = await http()
+            [method](`/users/${id}`)
+            .set(bearer(admin))
+            .send(method === 'patch' ? { isVerified: true } : undefined);
           expect(response.status, `${method} ${id}`).toBe(404);
           expect(response.body).toEqual({ statusCode: 404, detail: 'Not Found' });
         }
@@ -317,9 +399,21 @@ describe.each(variants)('the user lifecycle (%s, %s)', (platform, database) => {
     const renamed = await http().patch('/users/me').set(bearer(token)).send({ email: 'EXPLODE-hooks@example.com' });
     expect(renamed.status).toBe(200);
     await http().post('/auth/request-verify-token').send({ email });
-    expect((await http().post('/auth/verify').send({ token: await mailed('onAfterRequestVerify', email) })).status).toBe(200);
+    expect(
+      (
+        await http()
+          .post('/auth/verify')
+          .send({ token: await mailed('onAfterRequestVerify', email) })
+      ).status,
+    ).toBe(200);
     await http().post('/auth/forgot-password').send({ email });
-    expect((await http().post('/auth/reset-password').send({ token: await mailed('onAfterForgotPassword', email), password: 'hooks new secret' })).status).toBe(200);
+    expect(
+      (
+        await http()
+          .post('/auth/reset-password')
+          .send({ token: await mailed('onAfterForgotPassword', email), password: 'hooks new secret' })
+      ).status,
+    ).toBe(200);
     await register(t.server, 'hook-admin@example.com');
     await t.users.update({ email: 'hook-admin@example.com' }, { isSuperuser: true });
     const admin = await login(t.server, 'hook-admin@example.com');
@@ -327,7 +421,10 @@ describe.each(variants)('the user lifecycle (%s, %s)', (platform, database) => {
     expect(await t.users.findOneBy({ email })).toBeNull();
     const thrown = ['onAfterRegister', 'onAfterLogin', 'onAfterUpdate', 'onAfterVerify', 'onAfterResetPassword', 'onAfterDelete'];
     for (const hook of thrown) {
-      expect(t.manager.callsOf(hook).some(([user]) => (user as { email: string }).email === email), hook).toBe(true);
+      expect(
+        t.manager.callsOf(hook).some(([user]) => (user as { email: string }).email === email),
+        hook,
+      ).toBe(true);
     }
   });
 

@@ -46,8 +46,18 @@ describe.each<Platform>(['express', 'fastify'])('Cache-Control: no-store on user
 
     const ada = (await t.app.get(UserManager).getByEmail('ada@example.com'))!;
     const tokens = t.app.get(UserTokens);
-    noStore(await http().post('/auth/verify').send({ token: tokens.createVerifyToken(ada) }), 'verify');
-    noStore(await http().post('/auth/reset-password').send({ token: tokens.createResetToken(ada), password: 'ada new password' }), 'reset-password');
+    noStore(
+      await http()
+        .post('/auth/verify')
+        .send({ token: tokens.createVerifyToken(ada) }),
+      'verify',
+    );
+    noStore(
+      await http()
+        .post('/auth/reset-password')
+        .send({ token: tokens.createResetToken(ada), password: 'ada new password' }),
+      'reset-password',
+    );
   });
 
   it("on the app's routes that authenticated a user, and not on its public ones", async () => {

@@ -48,7 +48,9 @@ describe.each(variants)('OpenAPI document (%s, prefix "%s", globalGuard %s)', (p
     expect(Object.keys(schemes).sort()).toEqual(['jwt', 'mobile']);
     await register(t.server, 'docs@example.com').catch(async () => {
       // With a global prefix the helper's path is wrong; register through the prefixed path instead.
-      const response = await request(t.server as never).post(`${base}/auth/register`).send({ email: 'docs@example.com', password: 'correct horse battery' });
+      const response = await request(t.server as never)
+        .post(`${base}/auth/register`)
+        .send({ email: 'docs@example.com', password: 'correct horse battery' });
       expect(response.status).toBe(201);
     });
     for (const [name, scheme] of Object.entries(schemes)) {
@@ -126,7 +128,8 @@ describe.each(variants)('OpenAPI document (%s, prefix "%s", globalGuard %s)', (p
       expect(response.content['application/json'].schema.$ref).toBe('#/components/schemas/ErrorDto');
     }
     for (const { path, operation } of operations(t.document)) {
-      if (!limited.some(([limitedPath]) => `${base}${limitedPath}` === path)) expect(operation.responses['429'], path).toBeUndefined();
+      if (!limited.some(([limitedPath]) => `${base}${limitedPath}` === path))
+        expect(operation.responses['429'], path).toBeUndefined();
     }
   });
 
@@ -140,7 +143,8 @@ describe.each(variants)('OpenAPI document (%s, prefix "%s", globalGuard %s)', (p
     const bad = JSON.stringify(login.responses['400']);
     expect(bad).toContain('LOGIN_BAD_CREDENTIALS');
     expect(bad).toContain('LOGIN_USER_NOT_VERIFIED');
-    const codesOf = (path: string, method = 'post') => JSON.stringify(find(t.document, `${base}${path}`, method).responses['400']);
+    const codesOf = (path: string, method = 'post') =>
+      JSON.stringify(find(t.document, `${base}${path}`, method).responses['400']);
     expect(codesOf('/auth/verify')).toContain('VERIFY_USER_BAD_TOKEN');
     expect(codesOf('/auth/verify')).toContain('VERIFY_USER_ALREADY_VERIFIED');
     expect(codesOf('/auth/reset-password')).toContain('RESET_PASSWORD_BAD_TOKEN');

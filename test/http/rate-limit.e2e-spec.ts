@@ -28,7 +28,13 @@ describe.each(['express', 'fastify'] as const)('rate limits (%s)', (platform) =>
     ]);
     // Users are created directly (register is rate-limited too).
     for (const t of [proxied, direct, off, tuned]) {
-      for (const email of ['victim@example.com', 'spread@example.com', 'ipv6@example.com', 'alias@example.com', 'open@example.com']) {
+      for (const email of [
+        'victim@example.com',
+        'spread@example.com',
+        'ipv6@example.com',
+        'alias@example.com',
+        'open@example.com',
+      ]) {
         await t.manager.create({ email, password: PASSWORD });
       }
     }
@@ -74,13 +80,21 @@ describe.each(['express', 'fastify'] as const)('rate limits (%s)', (platform) =>
 
   it('many addresses together meet the per-email limit (20 a minute), which blocks for a minute at most', async () => {
     for (let a = 1; a <= 4; a++) {
-      expect(await statuses(5, () => login(proxied, 'spread@example.com', 'wrong password', `192.0.2.${a}`))).toEqual([400, 400, 400, 400, 400]);
+      expect(await statuses(5, () => login(proxied, 'spread@example.com', 'wrong password', `192.0.2.${a}`))).toEqual([
+        400, 400, 400, 400, 400,
+      ]);
     }
     expectLimited(await login(proxied, 'spread@example.com', PASSWORD, '192.0.2.99'), 60);
   });
 
   it('counts an email in its canonical form, whatever its case, look-alike or domain spelling', async () => {
-    const spellings = ['alias@example.com', 'ALIAS@example.com', '\uff41lias@Example.COM', 'alias@EXAMPLE.com', 'aLiAs@example.com'];
+    const spellings = [
+      'alias@example.com',
+      'ALIAS@example.com',
+      '\uff41lias@Example.COM',
+      'alias@EXAMPLE.com',
+      'aLiAs@example.com',
+    ];
     for (const username of spellings) expect((await login(proxied, username, 'wrong password', '203.0.113.20')).status).toBe(400);
     expectLimited(await login(proxied, 'alias@example.com', PASSWORD, '203.0.113.20'));
   });
@@ -106,21 +120,29 @@ describe.each(['express', 'fastify'] as const)('rate limits (%s)', (platform) =>
   });
 
   it('20 forgot-password requests for one email send 3 mails; the rest are 429', async () => {
-    const seen = await statuses(20, (i) => post(proxied, '/auth/forgot-password', `203.0.113.${50 + i}`).send({ email: 'victim@example.com' }));
+    const seen = await statuses(20, (i) =>
+      post(proxied, '/auth/forgot-password', `203.0.113.${50 + i}`).send({ email: 'victim@example.com' }),
+    );
     expect(seen.slice(0, 3)).toEqual([202, 202, 202]);
     expect(new Set(seen.slice(3))).toEqual(new Set([429]));
     await proxied.background.drain();
-    const mailed = proxied.manager.callsOf('onAfterForgotPassword').filter(([user]) => (user as { email: string }).email === 'victim@example.com');
+    const mailed = proxied.manager
+      .callsOf('onAfterForgotPassword')
+      .filter(([user]) => (user as { email: string }).email === 'victim@example.com');
     expect(mailed).toHaveLength(3);
   });
 
   it('request-verify-token: 3 per email, whatever the address', async () => {
-    const seen = await statuses(6, (i) => post(proxied, '/auth/request-verify-token', `203.0.113.${80 + i}`).send({ email: 'spread@example.com' }));
+    const seen = await statuses(6, (i) =>
+      post(proxied, '/auth/request-verify-token', `203.0.113.${80 + i}`).send({ email: 'spread@example.com' }),
+    );
     expect(seen).toEqual([202, 202, 202, 429, 429, 429]);
   });
 
   it('register: 5 per address a minute', async () => {
-    const seen = await statuses(6, (i) => post(proxied, '/auth/register', '203.0.113.90').send({ email: `new${i}@example.com`, password: PASSWORD }));
+    const seen = await statuses(6, (i) =>
+      post(proxied, '/auth/register', '203.0.113.90').send({ email: `new${i}@example.com`, password: PASSWORD }),
+    );
     expect(seen).toEqual([201, 201, 201, 201, 201, 429]);
   });
 
@@ -137,16 +159,23 @@ describe.each(['express', 'fastify'] as const)('rate limits (%s)', (platform) =>
 
   it('rateLimit: false turns every limit off', async () => {
     expect(new Set(await statuses(25, () => login(off, 'victim@example.com', 'wrong password')))).toEqual(new Set([400]));
-    expect(new Set(await statuses(12, () => post(off, '/auth/forgot-password').send({ email: 'victim@example.com' })))).toEqual(new Set([202]));
+    expect(new Set(await statuses(12, () => post(off, '/auth/forgot-password').send({ email: 'victim@example.com' })))).toEqual(
+      new Set([202]),
+    );
   });
 
   it('rateLimit.limits replaces one counter and keeps the other defaults', async () => {
     expect(await statuses(3, () => login(tuned, 'victim@example.com', 'wrong password'))).toEqual([400, 400, 429]);
-    expect(await statuses(4, () => post(tuned, '/auth/forgot-password').send({ email: 'spread@example.com' }))).toEqual([202, 202, 202, 429]);
+    expect(await statuses(4, () => post(tuned, '/auth/forgot-password').send({ email: 'spread@example.com' }))).toEqual([
+      202, 202, 202, 429,
+    ]);
   });
 
   it('fails closed when the shared storage is down: 503 with Retry-After, never a request let through', async () => {
-    for (const response of [await login(outage, 'victim@example.com', PASSWORD), await post(outage, '/auth/forgot-password').send({ email: 'victim@example.com' })]) {
+    for (const response of [
+      await login(outage, 'victim@example.com', PASSWORD),
+      await post(outage, '/auth/forgot-password').send({ email: 'victim@example.com' }),
+    ]) {
       expect(response.status, JSON.stringify(response.body)).toBe(503);
       expect(response.body).toEqual({ statusCode: 503, detail: 'Service Unavailable' });
       expect(response.headers['retry-after']).toBe('5');

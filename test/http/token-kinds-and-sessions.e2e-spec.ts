@@ -11,7 +11,8 @@ const variants: Array<[Platform, StoreKind]> = (['express', 'fastify'] as const)
   (['sqlite', 'postgres', 'redis'] as const).map((kind): [Platform, StoreKind] => [platform, kind]),
 );
 for (const kind of ['postgres', 'redis'] as const) {
-  if (!storeAvailable(kind)) console.warn(`token-kinds-and-sessions: ${kind} stores skipped: TEST_${kind.toUpperCase()}_URL is not set.`);
+  if (!storeAvailable(kind))
+    console.warn(`token-kinds-and-sessions: ${kind} stores skipped: TEST_${kind.toUpperCase()}_URL is not set.`);
 }
 
 /** How many logins (and refreshes) are held in flight while the password changes. */
@@ -35,7 +36,8 @@ describe.each(variants)('stored token kinds, sessions and the credential (%s, %s
     stores = await createTokenStores(kind);
     t = await createTokenApp(platform, stores, { userManager: GatedUserManager });
     manager = t.app.get(UserManager) as GatedUserManager;
-    for (const email of ['kim@example.com', 'lou@example.com', 'max@example.com', 'ned@example.com']) await register(t.server, email);
+    for (const email of ['kim@example.com', 'lou@example.com', 'max@example.com', 'ned@example.com'])
+      await register(t.server, email);
   });
   afterAll(async () => {
     await t?.close();
@@ -68,7 +70,9 @@ describe.each(variants)('stored token kinds, sessions and the credential (%s, %s
       // A rotated session: the access token to log out with was issued by the refresh, not by the login.
       const rotated = await refresh(backend, ended.refresh_token);
       expect(rotated.status).toBe(200);
-      expect((await http().post(`/auth/${backend}/logout`).set('Authorization', `Bearer ${rotated.body.access_token}`)).status).toBe(204);
+      expect(
+        (await http().post(`/auth/${backend}/logout`).set('Authorization', `Bearer ${rotated.body.access_token}`)).status,
+      ).toBe(204);
       expect((await refresh(backend, rotated.body.refresh_token)).status).toBe(401);
       expect((await refresh(backend, other.refresh_token)).status).toBe(200);
     });
@@ -76,7 +80,9 @@ describe.each(variants)('stored token kinds, sessions and the credential (%s, %s
     it('on a cookie backend ends the refresh cookie of the session too', async () => {
       // A browser's same-origin requests: the cookie transport refuses unsafe requests that do not say where they come from.
       const sameOrigin = (test: request.Test) => test.set('Sec-Fetch-Site', 'same-origin');
-      const login = await sameOrigin(http().post('/auth/cookie/login')).type('form').send({ username: 'lou@example.com', password: PASSWORD });
+      const login = await sameOrigin(http().post('/auth/cookie/login'))
+        .type('form')
+        .send({ username: 'lou@example.com', password: PASSWORD });
       expect(login.status).toBe(204);
       const cookies = ([] as string[]).concat(login.headers['set-cookie'] ?? []).map((cookie) => cookie.split(';')[0]!);
       const access = cookies.find((cookie) => cookie.startsWith('__Host-nest-users-auth='))!;
@@ -95,7 +101,10 @@ describe.each(variants)('stored token kinds, sessions and the credential (%s, %s
       // A supertest request is sent when it is awaited: start them all now.
       const inFlight = fire().map((pending) => Promise.resolve(pending));
       await held;
-      const changed = await http().patch('/users/me').set('Authorization', `Bearer ${bearer}`).send({ password: `${email} new password`, currentPassword: PASSWORD });
+      const changed = await http()
+        .patch('/users/me')
+        .set('Authorization', `Bearer ${bearer}`)
+        .send({ password: `${email} new password`, currentPassword: PASSWORD });
       expect(changed.status).toBe(200);
       gate.release();
       return Promise.all(inFlight);
@@ -104,7 +113,10 @@ describe.each(variants)('stored token kinds, sessions and the credential (%s, %s
     it(`lets no token survive of ${RACERS} logins that verified the old password before it changed`, async () => {
       const logins = await changePasswordWhile('max@example.com', manager.authenticated, () =>
         Array.from({ length: RACERS }, (_, i) =>
-          http().post(`/auth/${i % 2 ? 'db' : 'jwt'}/login`).type('form').send({ username: 'max@example.com', password: PASSWORD }),
+          http()
+            .post(`/auth/${i % 2 ? 'db' : 'jwt'}/login`)
+            .type('form')
+            .send({ username: 'max@example.com', password: PASSWORD }),
         ),
       );
       for (const [i, login] of logins.entries()) {

@@ -17,7 +17,8 @@ const variants: Array<[Platform, StoreKind]> = [
   ['fastify', 'redis'],
 ];
 for (const kind of ['postgres', 'redis'] as const) {
-  if (!storeAvailable(kind)) console.warn(`transports-and-strategies: ${kind} stores skipped: TEST_${kind.toUpperCase()}_URL is not set.`);
+  if (!storeAvailable(kind))
+    console.warn(`transports-and-strategies: ${kind} stores skipped: TEST_${kind.toUpperCase()}_URL is not set.`);
 }
 
 describe.each(variants)('cookie transport, stored tokens, refresh rotation (%s, %s tokens)', (platform, kind) => {
@@ -27,7 +28,10 @@ describe.each(variants)('cookie transport, stored tokens, refresh rotation (%s, 
   const form = (username: string, password = PASSWORD) => ({ username, password });
   const cookiesOf = (response: request.Response): string[] => ([] as string[]).concat(response.headers['set-cookie'] ?? []);
   const cookieValue = (response: request.Response, name: string) =>
-    cookiesOf(response).find((cookie) => cookie.startsWith(`${name}=`))?.split(';')[0]!.slice(name.length + 1);
+    cookiesOf(response)
+      .find((cookie) => cookie.startsWith(`${name}=`))
+      ?.split(';')[0]!
+      .slice(name.length + 1);
   const ACCESS = '__Host-nest-users-auth';
   const REFRESH = '__Host-nest-users-auth-refresh';
   /** A state-changing request as a browser sends it from the app's own pages. */
@@ -42,7 +46,8 @@ describe.each(variants)('cookie transport, stored tokens, refresh rotation (%s, 
     if (!storeAvailable(kind)) return;
     stores = await createTokenStores(kind);
     t = await createTokenApp(platform, stores);
-    for (const email of ['cora@example.com', 'stan@example.com', 'rex@example.com', 'dee@example.com']) await register(t.server, email);
+    for (const email of ['cora@example.com', 'stan@example.com', 'rex@example.com', 'dee@example.com'])
+      await register(t.server, email);
   });
   afterAll(async () => {
     await t?.close();
@@ -67,15 +72,30 @@ describe.each(variants)('cookie transport, stored tokens, refresh rotation (%s, 
       expect(me.headers['cache-control']).toBe('no-store');
       // The cookie's JWT is not a bearer token of another backend, and a bearer header is no cookie.
       expect((await http().get('/probe/jwt-only').set('Cookie', cookie)).status).toBe(401);
-      expect((await http().get('/users/me').set('Authorization', `Bearer ${cookieValue(login, ACCESS)}`)).status).toBe(401);
+      expect(
+        (
+          await http()
+            .get('/users/me')
+            .set('Authorization', `Bearer ${cookieValue(login, ACCESS)}`)
+        ).status,
+      ).toBe(401);
       // Only the prefixed name counts: a cookie without the prefix can be planted by a sibling subdomain.
-      expect((await http().get('/users/me').set('Cookie', `nest-users-auth=${cookieValue(login, ACCESS)}`)).status).toBe(401);
+      expect(
+        (
+          await http()
+            .get('/users/me')
+            .set('Cookie', `nest-users-auth=${cookieValue(login, ACCESS)}`)
+        ).status,
+      ).toBe(401);
     });
 
     it('refuses a request carrying the auth cookie twice, whichever comes first', async () => {
       const victim = cookieValue(await cookieLogin('cora@example.com'), ACCESS)!;
       const attacker = cookieValue(await cookieLogin('stan@example.com'), ACCESS)!;
-      const me = (cookie: string | string[]) => http().get('/users/me').set('Cookie', ([] as string[]).concat(cookie));
+      const me = (cookie: string | string[]) =>
+        http()
+          .get('/users/me')
+          .set('Cookie', ([] as string[]).concat(cookie));
       for (const cookie of [
         `${ACCESS}=${attacker}; ${ACCESS}=${victim}`,
         `${ACCESS}=${victim}; ${ACCESS}=${attacker}`,
@@ -88,7 +108,10 @@ describe.each(variants)('cookie transport, stored tokens, refresh rotation (%s, 
         expect(response.status, JSON.stringify(cookie)).toBe(401);
         expect(response.body).toEqual({ statusCode: 401, detail: 'Unauthorized' });
       }
-      const logout = await sameOrigin(http().post('/auth/cookie/logout')).set('Cookie', `${ACCESS}=${attacker}; ${ACCESS}=${victim}`);
+      const logout = await sameOrigin(http().post('/auth/cookie/logout')).set(
+        'Cookie',
+        `${ACCESS}=${attacker}; ${ACCESS}=${victim}`,
+      );
       expect(logout.status).toBe(401);
       // Other names are not duplicates: names are case-sensitive, and the unprefixed name is another cookie.
       for (const cookie of [
@@ -105,7 +128,10 @@ describe.each(variants)('cookie transport, stored tokens, refresh rotation (%s, 
       const cookie = `${REFRESH}=${cookieValue(first, REFRESH)}; ${REFRESH}=${cookieValue(second, REFRESH)}`;
       expect((await sameOrigin(http().post('/auth/cookie/refresh')).set('Cookie', cookie)).status).toBe(401);
       // Neither token was spent by the refused request.
-      expect((await sameOrigin(http().post('/auth/cookie/refresh')).set('Cookie', `${REFRESH}=${cookieValue(second, REFRESH)}`)).status).toBe(204);
+      expect(
+        (await sameOrigin(http().post('/auth/cookie/refresh')).set('Cookie', `${REFRESH}=${cookieValue(second, REFRESH)}`))
+          .status,
+      ).toBe(204);
     });
 
     it('refuses cookie-authenticated state changes from another site (CSRF), accepts same-origin and trusted ones', async () => {
@@ -133,12 +159,23 @@ describe.each(variants)('cookie transport, stored tokens, refresh rotation (%s, 
       // Reads are not state changes.
       expect((await http().get('/users/me').set('Cookie', cookie).set('Origin', 'https://evil.example')).status).toBe(200);
       // Login CSRF: another site cannot log this browser into an account.
-      const forged = await http().post('/auth/cookie/login').set('Origin', 'https://evil.example').type('form').send(form('cora@example.com'));
+      const forged = await http()
+        .post('/auth/cookie/login')
+        .set('Origin', 'https://evil.example')
+        .type('form')
+        .send(form('cora@example.com'));
       expect(forged.status).toBe(403);
-      const referred = await http().post('/auth/cookie/login').set('Referer', 'https://evil.example/').type('form').send(form('cora@example.com'));
+      const referred = await http()
+        .post('/auth/cookie/login')
+        .set('Referer', 'https://evil.example/')
+        .type('form')
+        .send(form('cora@example.com'));
       expect(referred.status).toBe(403);
       // A text/plain body (a "simple" cross-site request) never reaches the handler.
-      expect((await http().patch('/users/me').set('Cookie', cookie).set('Content-Type', 'text/plain').send('{"email":"x@evil.io"}')).status).toBe(415);
+      expect(
+        (await http().patch('/users/me').set('Cookie', cookie).set('Content-Type', 'text/plain').send('{"email":"x@evil.io"}'))
+          .status,
+      ).toBe(415);
     });
 
     it('logs out with 204, clearing the cookies with the same attributes', async () => {
@@ -195,7 +232,10 @@ describe.each(variants)('cookie transport, stored tokens, refresh rotation (%s, 
 
       const c = await loginStored('stan@example.com');
       const d = await loginStored('stan@example.com');
-      const changed = await http().patch('/users/me').set('Authorization', `Bearer ${c}`).send({ password: 'another long secret', currentPassword: PASSWORD });
+      const changed = await http()
+        .patch('/users/me')
+        .set('Authorization', `Bearer ${c}`)
+        .send({ password: 'another long secret', currentPassword: PASSWORD });
       expect(changed.status).toBe(200);
       expect((await me(c)).status).toBe(401);
       expect((await me(d)).status).toBe(401);
@@ -223,10 +263,17 @@ describe.each(variants)('cookie transport, stored tokens, refresh rotation (%s, 
   describe.skipIf(!storeAvailable(kind))('refresh tokens on a bearer backend', () => {
     it('rotate, and a reused one revokes its whole family', async () => {
       const login = await http().post('/auth/jwt/login').type('form').send(form('rex@example.com'));
-      expect(login.body).toEqual({ access_token: expect.any(String), token_type: 'bearer', refresh_token: expect.stringMatching(/^[\w-]{43}$/) });
+      expect(login.body).toEqual({
+        access_token: expect.any(String),
+        token_type: 'bearer',
+        refresh_token: expect.stringMatching(/^[\w-]{43}$/),
+      });
       const first = login.body.refresh_token as string;
 
-      const rotated = await http().post('/auth/jwt/refresh').type('form').send({ grant_type: 'refresh_token', refresh_token: first });
+      const rotated = await http()
+        .post('/auth/jwt/refresh')
+        .type('form')
+        .send({ grant_type: 'refresh_token', refresh_token: first });
       expect(rotated.status).toBe(200);
       expect(rotated.headers['cache-control']).toBe('no-store');
       const second = rotated.body.refresh_token as string;
@@ -241,7 +288,9 @@ describe.each(variants)('cookie transport, stored tokens, refresh rotation (%s, 
 
     it('lets exactly one of 10 concurrent refreshes with one token win', async () => {
       const login = await http().post('/auth/jwt/login').type('form').send(form('rex@example.com'));
-      const answers = await Promise.all(Array.from({ length: 10 }, () => http().post('/auth/jwt/refresh').send({ refresh_token: login.body.refresh_token })));
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, () => http().post('/auth/jwt/refresh').send({ refresh_token: login.body.refresh_token })),
+      );
       expect(answers.filter((a) => a.status === 200)).toHaveLength(1);
     });
 
@@ -250,19 +299,27 @@ describe.each(variants)('cookie transport, stored tokens, refresh rotation (%s, 
         expect([401, 422]).toContain((await http().post('/auth/jwt/refresh').send(body)).status);
       }
       const login = await http().post('/auth/jwt/login').type('form').send(form('rex@example.com'));
-      expect([401, 422]).toContain((await http().post('/auth/jwt/refresh').send({ refresh_token: login.body.access_token })).status);
+      expect([401, 422]).toContain(
+        (await http().post('/auth/jwt/refresh').send({ refresh_token: login.body.access_token })).status,
+      );
       expect((await http().post('/auth/stored/refresh').send({ refresh_token: login.body.refresh_token })).status).toBe(404);
     });
 
     it('end when the password is reset or changed', async () => {
       const login = await http().post('/auth/jwt/login').type('form').send(form('rex@example.com'));
-      await http().patch('/users/me').set('Authorization', `Bearer ${login.body.access_token}`).send({ password: 'rex new password', currentPassword: PASSWORD }).expect(200);
+      await http()
+        .patch('/users/me')
+        .set('Authorization', `Bearer ${login.body.access_token}`)
+        .send({ password: 'rex new password', currentPassword: PASSWORD })
+        .expect(200);
       expect((await http().post('/auth/jwt/refresh').send({ refresh_token: login.body.refresh_token })).status).toBe(401);
     });
   });
 
   it.skipIf(!storeAvailable(kind))('documents a cookie scheme for the cookie backend, and the new routes', () => {
-    expect(t.document.components!.securitySchemes!.cookie).toEqual(expect.objectContaining({ type: 'apiKey', in: 'cookie', name: '__Host-nest-users-auth' }));
+    expect(t.document.components!.securitySchemes!.cookie).toEqual(
+      expect.objectContaining({ type: 'apiKey', in: 'cookie', name: '__Host-nest-users-auth' }),
+    );
     const paths = Object.keys(t.document.paths);
     for (const path of ['/auth/jwt/refresh', '/auth/stored/logout-all', '/auth/cookie/logout']) expect(paths).toContain(path);
     expect(Object.keys(t.document.paths['/auth/cookie/login']!.post!.responses)).toContain('204');

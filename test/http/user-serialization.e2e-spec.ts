@@ -42,7 +42,11 @@ describe.each(variants)('a user never serializes its secrets (%s, %s)', (platfor
 
   beforeAll(async () => {
     if (store === 'in-memory') ({ app, close } = await createInMemoryApp(platform));
-    else ({ app, close } = await createTestApp({ platform, userCache: store === 'typeorm, cached' ? { ttlSeconds: 60 } : undefined }));
+    else
+      ({ app, close } = await createTestApp({
+        platform,
+        userCache: store === 'typeorm, cached' ? { ttlSeconds: 60 } : undefined,
+      }));
   });
   afterAll(async () => close?.());
 

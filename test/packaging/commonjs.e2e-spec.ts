@@ -6,7 +6,9 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 // Our packages are ESM; a CommonJS app must still load them through Node's require(esm) (Node >= 20.19).
 beforeAll(() => {
-  execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-b', 'packages/core', 'packages/typeorm'], { cwd: root });
+  execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-b', 'packages/core', 'packages/typeorm'], {
+    cwd: root,
+  });
 }, 120_000);
 
 it('a CommonJS app requires the built packages, without warnings', () => {

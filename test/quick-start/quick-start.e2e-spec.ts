@@ -34,7 +34,9 @@ it('is quoted verbatim in the README', () => {
 it('does what the README says: register, log in with curl-style form, call the protected route', async () => {
   const post = (path: string, body: string, type: string) =>
     fetch(`${base}${path}`, { method: 'POST', body, headers: { 'Content-Type': type } });
-  expect((await post('/auth/register', JSON.stringify({ email: 'a@b.io', password: 'correct horse' }), 'application/json')).status).toBe(201);
+  expect(
+    (await post('/auth/register', JSON.stringify({ email: 'a@b.io', password: 'correct horse' }), 'application/json')).status,
+  ).toBe(201);
   const login = await post('/auth/jwt/login', 'username=a@b.io&password=correct horse', 'application/x-www-form-urlencoded');
   const body = (await login.json()) as { access_token: string; token_type: string };
   expect(body.token_type).toBe('bearer');

@@ -7,7 +7,8 @@ import { createSampleAppDatabase, type SampleAppDatabase } from '../fixtures/sam
 
 const POSTGRES_URL = process.env.TEST_POSTGRES_URL;
 const REDIS_URL = process.env.TEST_REDIS_URL;
-if (!POSTGRES_URL || !REDIS_URL) console.warn('two-instances: skipped: needs TEST_POSTGRES_URL and TEST_REDIS_URL (shared stores).');
+if (!POSTGRES_URL || !REDIS_URL)
+  console.warn('two-instances: skipped: needs TEST_POSTGRES_URL and TEST_REDIS_URL (shared stores).');
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -59,7 +60,10 @@ describe.skipIf(!POSTGRES_URL || !REDIS_URL)('two instances behind a load balanc
   });
 
   const login = async (url: string, backend: string) => {
-    const response = await request(url).post(`/auth/${backend}/login`).type('form').send({ username: 'lb@example.com', password: PASSWORD });
+    const response = await request(url)
+      .post(`/auth/${backend}/login`)
+      .type('form')
+      .send({ username: 'lb@example.com', password: PASSWORD });
     expect(response.status).toBe(200);
     return response.body as { access_token: string; refresh_token?: string };
   };
@@ -103,7 +107,14 @@ describe.skipIf(!POSTGRES_URL || !REDIS_URL)('two instances share their rate lim
     const username = `limited-${randomBytes(6).toString('hex')}@example.com`;
     const seen: number[] = [];
     for (let i = 0; i < 7; i++) {
-      seen.push((await request(i % 2 ? pair.urlB : pair.urlA).post('/auth/jwt/login').type('form').send({ username, password: 'wrong' })).status);
+      seen.push(
+        (
+          await request(i % 2 ? pair.urlB : pair.urlA)
+            .post('/auth/jwt/login')
+            .type('form')
+            .send({ username, password: 'wrong' })
+        ).status,
+      );
     }
     expect(seen).toEqual([400, 400, 400, 400, 400, 429, 429]);
   });
@@ -111,7 +122,14 @@ describe.skipIf(!POSTGRES_URL || !REDIS_URL)('two instances share their rate lim
   it('forgot-password mails for one email are counted once for both instances', async () => {
     const email = `mailed-${randomBytes(6).toString('hex')}@example.com`;
     const seen: number[] = [];
-    for (let i = 0; i < 4; i++) seen.push((await request(i % 2 ? pair.urlB : pair.urlA).post('/auth/forgot-password').send({ email })).status);
+    for (let i = 0; i < 4; i++)
+      seen.push(
+        (
+          await request(i % 2 ? pair.urlB : pair.urlA)
+            .post('/auth/forgot-password')
+            .send({ email })
+        ).status,
+      );
     expect(seen).toEqual([202, 202, 202, 429]);
   });
 });

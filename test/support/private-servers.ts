@@ -88,7 +88,8 @@ function postgresOsUser(): { uid: number; gid: number } | null {
 
 /** Why a private PostgreSQL cannot be started here, or null when it can. */
 export function privatePostgresUnavailableReason(): string | null {
-  if (!findPostgresBinDir()) return 'PostgreSQL server binaries (initdb, pg_ctl) are not installed (apt-get install -y postgresql)';
+  if (!findPostgresBinDir())
+    return 'PostgreSQL server binaries (initdb, pg_ctl) are not installed (apt-get install -y postgresql)';
   if (isRoot) {
     if (!postgresOsUser()) return 'running as root, and there is no "postgres" OS user to run PostgreSQL as';
     if (!findExecutable('runuser')) return 'running as root, and runuser (util-linux) is missing';
@@ -320,9 +321,7 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     chownSync(dir, owner.uid, owner.gid);
   }
   const run = async (tool: string, args: string[], timeoutMs = 30_000) => {
-    const [file, argv] = isRoot
-      ? ['runuser', ['-u', 'postgres', '--', join(bin, tool), ...args]]
-      : [join(bin, tool), args];
+    const [file, argv] = isRoot ? ['runuser', ['-u', 'postgres', '--', join(bin, tool), ...args]] : [join(bin, tool), args];
     try {
       return await execFileAsync(file, argv, { timeout: timeoutMs, cwd: dir, encoding: 'utf8' });
     } catch (error) {
@@ -333,7 +332,9 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
       } catch {
         // no log yet
       }
-      throw new Error(`${tool} ${args.join(' ')} failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}\n${serverLog}`);
+      throw new Error(`${tool} ${args.join(' ')} failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}\n${serverLog}`, {
+        cause: error,
+      });
     }
   };
 
@@ -399,7 +400,9 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     resume();
     if (running) {
       const args = ['-D', data, '-m', 'immediate', '-w', '-t', '5', 'stop'];
-      const [file, argv] = isRoot ? ['runuser', ['-u', 'postgres', '--', join(bin, 'pg_ctl'), ...args]] : [join(bin, 'pg_ctl'), args];
+      const [file, argv] = isRoot
+        ? ['runuser', ['-u', 'postgres', '--', join(bin, 'pg_ctl'), ...args]]
+        : [join(bin, 'pg_ctl'), args];
       execFileSync(file, argv, { stdio: 'ignore', timeout: 6000 });
     }
     rmSync(dir, { recursive: true, force: true });

@@ -9,15 +9,13 @@ export const {
 } = new ConfigurableModuleBuilder<UsersAuthModuleOptions>({ moduleName: 'UsersAuth' })
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createUsersAuthOptions')
-  .setExtras<UsersAuthModuleExtras>(
-    {
-      isGlobal: true,
-      imports: [],
-      userManager: undefined,
-      globalGuard: false,
-      routes: undefined,
-      dto: undefined,
-      backendNames: undefined,
-    },
-  )
+  .setExtras<UsersAuthModuleExtras>({
+    isGlobal: true,
+    imports: [],
+    userManager: undefined,
+    globalGuard: false,
+    routes: undefined,
+    dto: undefined,
+    backendNames: undefined,
+  })
   .build();

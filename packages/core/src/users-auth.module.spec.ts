@@ -68,7 +68,8 @@ describe('UsersAuthModule', () => {
     });
 
     it('refuses two backends with the same name, naming it', () => {
-      const build = () => UsersAuthModule.forRoot({ backends: [jwt('mobile'), jwt('jwt'), jwt('mobile')], imports: [RepositoryModule] });
+      const build = () =>
+        UsersAuthModule.forRoot({ backends: [jwt('mobile'), jwt('jwt'), jwt('mobile')], imports: [RepositoryModule] });
       expect(build).toThrow(DuplicateBackendNameError);
       expect(build).toThrow(/"mobile"/);
       try {
@@ -126,7 +127,11 @@ describe('UsersAuthModule', () => {
       ['empty', []],
     ])('refuses backendNames %s, at once', (_label, backendNames) => {
       const build = () =>
-        UsersAuthModule.forRootAsync({ backendNames: backendNames as string[], imports: [RepositoryModule], useFactory: () => ({ backends: [jwt()] }) });
+        UsersAuthModule.forRootAsync({
+          backendNames: backendNames as string[],
+          imports: [RepositoryModule],
+          useFactory: () => ({ backends: [jwt()] }),
+        });
       expect(build).toThrow(UsersAuthConfigurationError);
       expect(build).toThrow(/backendNames/);
     });
@@ -234,9 +239,13 @@ describe('options are validated', () => {
   };
 
   it('refuses unknown @Authenticated() keys when the class is defined, suggesting the right one', () => {
-    expect(mistake(() => Authenticated({ superUser: true } as never))).toMatch(/unknown option "superUser" \(did you mean "superuser"\?\)/);
+    expect(mistake(() => Authenticated({ superUser: true } as never))).toMatch(
+      /unknown option "superUser" \(did you mean "superuser"\?\)/,
+    );
     expect(mistake(() => Authenticated({ verfied: true } as never))).toMatch(/"verfied" \(did you mean "verified"\?\)/);
-    expect(mistake(() => Authenticated({ roles: ['admin'] } as never))).toMatch(/unknown option "roles"\. Known options: active, verified/);
+    expect(mistake(() => Authenticated({ roles: ['admin'] } as never))).toMatch(
+      /unknown option "roles"\. Known options: active, verified/,
+    );
   });
 
   it('refuses wrong types in @Authenticated()', () => {
@@ -247,27 +256,46 @@ describe('options are validated', () => {
   });
 
   it('refuses unknown and mistyped forRoot options, the extras and globalGuard included', () => {
-    const forRoot = (extra: object) => () => UsersAuthModule.forRoot({ backends: [jwt()], imports: [RepositoryModule], ...extra } as never);
-    expect(mistake(forRoot({ globalGaurd: true }))).toMatch(/forRoot\(\): unknown option "globalGaurd" \(did you mean "globalGuard"\?\)/);
+    const forRoot = (extra: object) => () =>
+      UsersAuthModule.forRoot({ backends: [jwt()], imports: [RepositoryModule], ...extra } as never);
+    expect(mistake(forRoot({ globalGaurd: true }))).toMatch(
+      /forRoot\(\): unknown option "globalGaurd" \(did you mean "globalGuard"\?\)/,
+    );
     expect(mistake(forRoot({ requiresVerfication: true }))).toMatch(/did you mean "requiresVerification"/);
-    expect(mistake(forRoot({ requiresVerification: 'yes' }))).toMatch(/forRoot\(\)\.requiresVerification must be true or false, got string/);
-    expect(mistake(forRoot({ globalGuard: { superUser: true } }))).toMatch(/globalGuard: unknown option "superUser" \(did you mean "superuser"\?\)/);
+    expect(mistake(forRoot({ requiresVerification: 'yes' }))).toMatch(
+      /forRoot\(\)\.requiresVerification must be true or false, got string/,
+    );
+    expect(mistake(forRoot({ globalGuard: { superUser: true } }))).toMatch(
+      /globalGuard: unknown option "superUser" \(did you mean "superuser"\?\)/,
+    );
     expect(mistake(forRoot({ globalGuard: 'yes' }))).toMatch(/globalGuard.*expected an options object/);
-    expect(mistake(forRoot({ globalGuard: { backends: ['mobile'] } }))).toMatch(/backend "mobile" does not exist; this module has \[jwt\]/);
-    expect(mistake(forRoot({ routes: { usersPth: 'people' } }))).toMatch(/routes: unknown option "usersPth" \(did you mean "usersPath"\?\)/);
+    expect(mistake(forRoot({ globalGuard: { backends: ['mobile'] } }))).toMatch(
+      /backend "mobile" does not exist; this module has \[jwt\]/,
+    );
+    expect(mistake(forRoot({ routes: { usersPth: 'people' } }))).toMatch(
+      /routes: unknown option "usersPth" \(did you mean "usersPath"\?\)/,
+    );
     expect(mistake(forRoot({ dto: { reed: class {} } }))).toMatch(/dto: unknown option "reed" \(did you mean "read"\?\)/);
   });
 
   it('refuses unknown forRootAsync options at once, and unknown factory options at startup', async () => {
     const base = { backendNames: ['jwt'], imports: [RepositoryModule] };
-    expect(mistake(() => UsersAuthModule.forRootAsync({ ...base, globalGaurd: true, useFactory: () => ({ backends: [jwt()] }) } as never))).toMatch(
-      /forRootAsync\(\): unknown option "globalGaurd" \(did you mean "globalGuard"\?\)/,
+    expect(
+      mistake(() =>
+        UsersAuthModule.forRootAsync({ ...base, globalGaurd: true, useFactory: () => ({ backends: [jwt()] }) } as never),
+      ),
+    ).toMatch(/forRootAsync\(\): unknown option "globalGaurd" \(did you mean "globalGuard"\?\)/);
+    const typo = await startupError(
+      UsersAuthModule.forRootAsync({ ...base, useFactory: () => ({ backends: [jwt()], requireCurrentPasword: false }) as never }),
     );
-    const typo = await startupError(UsersAuthModule.forRootAsync({ ...base, useFactory: () => ({ backends: [jwt()], requireCurrentPasword: false }) as never }));
     expect(typo).toBeInstanceOf(UsersAuthConfigurationError);
     expect(typo.message).toMatch(/unknown option "requireCurrentPasword" \(did you mean "requireCurrentPassword"\?\)/);
-    const misplaced = await startupError(UsersAuthModule.forRootAsync({ ...base, useFactory: () => ({ backends: [jwt()], globalGuard: true }) as never }));
-    expect(misplaced.message).toMatch(/"globalGuard" shapes routes and guards, so it goes to forRootAsync\(\{ globalGuard \}\) itself/);
+    const misplaced = await startupError(
+      UsersAuthModule.forRootAsync({ ...base, useFactory: () => ({ backends: [jwt()], globalGuard: true }) as never }),
+    );
+    expect(misplaced.message).toMatch(
+      /"globalGuard" shapes routes and guards, so it goes to forRootAsync\(\{ globalGuard \}\) itself/,
+    );
   });
 });
 

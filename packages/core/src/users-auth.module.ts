@@ -54,7 +54,9 @@ export class UsersAuthModule extends ConfigurableModule {
     validateForRootOptions(options);
     const names = (options.backends ?? []).map((backend) => backend.name);
     if (options.backendNames && options.backendNames.join('\n') !== names.join('\n')) {
-      throw new UsersAuthConfigurationError('UsersAuthModule.forRoot takes its names from `backends`: leave `backendNames` to forRootAsync.');
+      throw new UsersAuthConfigurationError(
+        'UsersAuthModule.forRoot takes its names from `backends`: leave `backendNames` to forRootAsync.',
+      );
     }
     return this.complete(UsersAuthConfigurableModule.forRoot.call(this, options), options, names);
   }
@@ -129,7 +131,9 @@ function resolveSettings(extras: UsersAuthModuleExtras, backendNames: string[]):
     validateAuthenticatedOptions(extras.globalGuard, 'globalGuard');
     for (const name of extras.globalGuard.backends ?? []) {
       if (!backendNames.includes(name)) {
-        throw new UsersAuthConfigurationError(`globalGuard: backend "${name}" does not exist; this module has [${backendNames.join(', ')}].`);
+        throw new UsersAuthConfigurationError(
+          `globalGuard: backend "${name}" does not exist; this module has [${backendNames.join(', ')}].`,
+        );
       }
     }
   }

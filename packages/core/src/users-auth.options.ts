@@ -45,7 +45,8 @@ export const MODULE_OPTION_CHECKS: { [K in keyof Required<UsersAuthModuleOptions
   requireCurrentPassword: boolean,
   userCache: object,
   // Routes, counters and rules are checked where the limits are resolved (rate-limit.defaults.ts).
-  rateLimit: (value, where) => (typeof value === 'boolean' ? undefined : shape<UsersAuthRateLimitOptions>(RATE_LIMIT_CHECKS)(value, where)),
+  rateLimit: (value, where) =>
+    typeof value === 'boolean' ? undefined : shape<UsersAuthRateLimitOptions>(RATE_LIMIT_CHECKS)(value, where),
 };
 
 const RATE_LIMIT_CHECKS: { [K in keyof Required<UsersAuthRateLimitOptions>]: Check } = { storage: object, limits: object };
@@ -108,7 +109,11 @@ export function validateForRootOptions(options: unknown): void {
  */
 export function validateForRootAsyncOptions(options: unknown): void {
   object(options, 'UsersAuthModule.forRootAsync()');
-  checkKeys(options as Record<string, unknown>, { ...MODULE_EXTRA_CHECKS, ...ASYNC_DEFINITION_CHECKS }, 'UsersAuthModule.forRootAsync()');
+  checkKeys(
+    options as Record<string, unknown>,
+    { ...MODULE_EXTRA_CHECKS, ...ASYNC_DEFINITION_CHECKS },
+    'UsersAuthModule.forRootAsync()',
+  );
 }
 
 /**
@@ -120,7 +125,9 @@ export function validateModuleOptions(options: unknown): void {
   object(options, where);
   for (const key of Object.keys(options as object)) {
     if (key in MODULE_EXTRA_CHECKS) {
-      throw new UsersAuthConfigurationError(`${where}: "${key}" shapes routes and guards, so it goes to forRootAsync({ ${key} }) itself.`);
+      throw new UsersAuthConfigurationError(
+        `${where}: "${key}" shapes routes and guards, so it goes to forRootAsync({ ${key} }) itself.`,
+      );
     }
   }
   checkKeys(options as Record<string, unknown>, MODULE_OPTION_CHECKS, where);

@@ -6,7 +6,6 @@ import { UserRepository } from './db/user-repository.interface.js';
 import { DuplicateBackendNameError, UsersAuthConfigurationError } from './errors/configuration.errors.js';
 import type { UsersAuthModuleOptions } from './interfaces/users-auth-module-options.interface.js';
 import { Argon2PasswordHelper, PasswordHelper } from './manager/password.helper.js';
-import { UserManager } from './manager/user-manager.js';
 import { UserTokens } from './manager/user-tokens.js';
 import { resolveRateLimit, type RateLimitSettings } from './rate-limit/rate-limit.defaults.js';
 import { RATE_LIMIT_SETTINGS, RATE_LIMIT_STORAGE } from './rate-limit/rate-limit.constants.js';

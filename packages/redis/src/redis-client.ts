@@ -59,10 +59,7 @@ export function redisReady(redis: Redis, timeoutMs = 5000): Promise<void> {
     const onError = (error: unknown) => (lastError = error);
     const onReady = () => done();
     const onEnd = () => done(new Error('The Redis client was closed before it became ready.'));
-    const timer = setTimeout(
-      () => done(lastError ?? new Error(`Redis was not ready within ${timeoutMs} ms.`)),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => done(lastError ?? new Error(`Redis was not ready within ${timeoutMs} ms.`)), timeoutMs);
     function done(error?: unknown) {
       clearTimeout(timer);
       redis.off('ready', onReady).off('end', onEnd).off('error', onError);

@@ -89,7 +89,11 @@ describe.skipIf(!redisUrl)('RedisThrottlerStorage', () => {
     const storage = redisStorage();
     expect((await storage.increment('a', MINUTE, 1, MINUTE, 'n')).isBlocked).toBe(false);
     expect((await storage.increment('a', MINUTE, 1, MINUTE, 'n')).isBlocked).toBe(true);
-    expect(await storage.increment('a', MINUTE, 1, MINUTE, 'other')).toMatchObject({ totalHits: 1, isBlocked: false, timeToBlockExpire: 0 });
+    expect(await storage.increment('a', MINUTE, 1, MINUTE, 'other')).toMatchObject({
+      totalHits: 1,
+      isBlocked: false,
+      timeToBlockExpire: 0,
+    });
   });
 
   it('refused hits during the block count for nothing; counting starts afresh when it ends', async () => {
@@ -114,11 +118,16 @@ describe.skipIf(!redisUrl)('RedisThrottlerStorage', () => {
       const prefix = randomPrefix();
       prefixes.push(prefix);
       const storages = clients.map((client) => new RedisThrottlerStorage(client, { keyPrefix: prefix }));
-      const records = await Promise.all(Array.from({ length: 120 }, (_, i) => storages[i % 4]!.increment('race', MINUTE, 25, MINUTE, 'n')));
-      expect(records.filter((record) => !record.isBlocked)).toHaveLength(25);
-      expect(records.filter((record) => !record.isBlocked).map((record) => record.totalHits).sort((a, b) => a - b)).toEqual(
-        Array.from({ length: 25 }, (_, i) => i + 1),
+      const records = await Promise.all(
+        Array.from({ length: 120 }, (_, i) => storages[i % 4]!.increment('race', MINUTE, 25, MINUTE, 'n')),
       );
+      expect(records.filter((record) => !record.isBlocked)).toHaveLength(25);
+      expect(
+        records
+          .filter((record) => !record.isBlocked)
+          .map((record) => record.totalHits)
+          .sort((a, b) => a - b),
+      ).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
     } finally {
       await Promise.all(clients.map((client) => client.quit()));
     }

@@ -63,11 +63,21 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
     this.keyPrefix = options.keyPrefix ?? 'nest-users:throttle:';
   }
 
-  async increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord> {
+  async increment(
+    key: string,
+    ttl: number,
+    limit: number,
+    blockDuration: number,
+    throttlerName: string,
+  ): Promise<ThrottlerStorageRecord> {
     const base = `${this.keyPrefix}{${key}}:${throttlerName}`;
     let reply: unknown;
     try {
-      reply = await INCREMENT.run(this.redis, [`${base}:hits`, `${base}:block`], [Math.ceil(ttl), limit, Math.max(0, Math.ceil(blockDuration))]);
+      reply = await INCREMENT.run(
+        this.redis,
+        [`${base}:hits`, `${base}:block`],
+        [Math.ceil(ttl), limit, Math.max(0, Math.ceil(blockDuration))],
+      );
     } catch (error) {
       throw toRedisStoreError(error);
     }

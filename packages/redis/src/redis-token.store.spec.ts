@@ -218,9 +218,7 @@ describe.skipIf(!redisAvailable)('RedisTokenStore', () => {
       const loading = new Error('LOADING Redis is loading the dataset in memory');
       loading.name = 'ReplyError';
       expect(isRedisUnavailableError(loading)).toBe(true);
-      expect(isRedisUnavailableError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))).toBe(
-        true,
-      );
+      expect(isRedisUnavailableError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))).toBe(true);
     });
   });
 });

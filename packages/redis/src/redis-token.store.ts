@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { UsersAuthConfigurationError, type StoredToken, type TokenKind, type TokenStore } from '@nest-users/core';
 import type { Redis } from 'ioredis';
 import { toRedisStoreError } from './redis-client.js';
@@ -269,5 +268,12 @@ function isTokenHash(hash: string): boolean {
 function toStoredToken(hash: string, record: TokenRecord): StoredToken | null {
   const expiresAt = new Date(record.expiresAt);
   if (!record.kind || !(expiresAt.getTime() > Date.now())) return null;
-  return { hash, userId: record.userId, kind: record.kind, expiresAt, family: record.family ?? null, fingerprint: record.fingerprint ?? null };
+  return {
+    hash,
+    userId: record.userId,
+    kind: record.kind,
+    expiresAt,
+    family: record.family ?? null,
+    fingerprint: record.fingerprint ?? null,
+  };
 }

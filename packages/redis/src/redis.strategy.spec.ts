@@ -112,9 +112,7 @@ describe.skipIf(!redisAvailable)('RedisStrategy', () => {
     closed.disconnect();
     const ada = register();
     await expect(down.writeToken(ada)).rejects.toBeInstanceOf(StoreUnavailableError);
-    await expect(down.readToken(randomBytes(32).toString('base64url'), lookup)).rejects.toBeInstanceOf(
-      StoreUnavailableError,
-    );
+    await expect(down.readToken(randomBytes(32).toString('base64url'), lookup)).rejects.toBeInstanceOf(StoreUnavailableError);
     const stranger = randomBytes(32).toString('base64url');
     await expect(down.destroyToken(stranger)).rejects.toBeInstanceOf(StoreUnavailableError);
     await expect(down.destroyAllTokens(ada)).rejects.toBeInstanceOf(StoreUnavailableError);

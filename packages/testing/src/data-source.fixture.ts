@@ -23,7 +23,14 @@ export interface TestDatabase {
 export type TestDataSourceOptions = Partial<
   Pick<
     DataSourceOptions,
-    'entities' | 'subscribers' | 'logging' | 'logger' | 'maxQueryExecutionTime' | 'cache' | 'synchronize' | 'entitySkipConstructor'
+    | 'entities'
+    | 'subscribers'
+    | 'logging'
+    | 'logger'
+    | 'maxQueryExecutionTime'
+    | 'cache'
+    | 'synchronize'
+    | 'entitySkipConstructor'
   >
 > & {
   postgres?: {
@@ -53,7 +60,9 @@ const postgresUrl = (): string | undefined => process.env.TEST_POSTGRES_URL;
  */
 export function testDatabaseAvailable(kind: TestDatabaseKind, suite: string): boolean {
   if (kind === 'sqlite' || postgresUrl()) return true;
-  console.warn(`${suite}: the PostgreSQL variant is skipped: set TEST_POSTGRES_URL (e.g. postgres://postgres@127.0.0.1:5432/test).`);
+  console.warn(
+    `${suite}: the PostgreSQL variant is skipped: set TEST_POSTGRES_URL (e.g. postgres://postgres@127.0.0.1:5432/test).`,
+  );
   return false;
 }
 
@@ -103,7 +112,8 @@ export async function openTestDataSource(kind: TestDatabaseKind, settings: TestD
   try {
     await dataSource.initialize();
     const connections = settings.postgres?.connections ?? 0;
-    if (kind === 'postgres') await Promise.all(Array.from({ length: connections }, () => dataSource.query('SELECT pg_sleep(0.01)')));
+    if (kind === 'postgres')
+      await Promise.all(Array.from({ length: connections }, () => dataSource.query('SELECT pg_sleep(0.01)')));
   } catch (error) {
     await close();
     throw error;

@@ -33,9 +33,7 @@ class InMemoryUser {
  * and out.
  * @publicApi
  */
-export class InMemoryUserRepository<U extends UserProtocol<string> = UserProtocol<string>>
-  implements UserRepository<U, string>
-{
+export class InMemoryUserRepository<U extends UserProtocol<string> = UserProtocol<string>> implements UserRepository<U, string> {
   private readonly users = new Map<string, U>();
 
   async get(id: string): Promise<U | null> {

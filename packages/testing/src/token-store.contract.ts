@@ -161,10 +161,7 @@ export function describeTokenStoreContract(name: string, setup: () => Promise<To
     });
 
     it('purges expired tokens, spent or not, keeps live ones (spent ones too) and counts what it removed', async () => {
-      const expired = [
-        token({ expiresAt: new Date(Date.now() - HOUR_MS) }),
-        token({ expiresAt: new Date(Date.now() - 1000) }),
-      ];
+      const expired = [token({ expiresAt: new Date(Date.now() - HOUR_MS) }), token({ expiresAt: new Date(Date.now() - 1000) })];
       const spentSoon = token({ expiresAt: new Date(Date.now() + 1000), family: randomUUID() });
       const live = token();
       const spentLive = token({ family: randomUUID() });

@@ -165,9 +165,7 @@ export function describeUserRepositoryContract<ID = string>(
         await insert('Legacy.User@Example.com');
         await expect(create('legacy.user@example.com')).rejects.toBeInstanceOf(UserAlreadyExistsError);
         const grace = await create('grace@example.com');
-        await expect(repo().update(grace, { email: 'LEGACY.user@example.com' })).rejects.toBeInstanceOf(
-          UserAlreadyExistsError,
-        );
+        await expect(repo().update(grace, { email: 'LEGACY.user@example.com' })).rejects.toBeInstanceOf(UserAlreadyExistsError);
         expect(await count()).toBe(2);
         expect((await repo().get(grace.id))?.email).toBe('grace@example.com');
       });
@@ -195,9 +193,7 @@ export function describeUserRepositoryContract<ID = string>(
 
     it('rejects a duplicate email in another case with UserAlreadyExistsError and writes no row', async () => {
       const ada = await create('ada@example.com', { hashedPassword: 'first' });
-      await expect(create('ADA@example.com', { hashedPassword: 'second' })).rejects.toBeInstanceOf(
-        UserAlreadyExistsError,
-      );
+      await expect(create('ADA@example.com', { hashedPassword: 'second' })).rejects.toBeInstanceOf(UserAlreadyExistsError);
       expect(await count()).toBe(1);
       expect(await repo().getByEmail('ada@example.com')).toMatchObject({ id: ada.id, hashedPassword: 'first' });
     });
@@ -227,7 +223,7 @@ export function describeUserRepositoryContract<ID = string>(
       await expect(repo().update(grace, { email: 'Ada@Example.com', hashedPassword: 'x' })).rejects.toBeInstanceOf(
         UserAlreadyExistsError,
       );
-      expect(grace.email, 'a rejected update must not rewrite the caller\'s object').toBe('grace@example.com');
+      expect(grace.email, "a rejected update must not rewrite the caller's object").toBe('grace@example.com');
       expect(await count()).toBe(2);
       expect(await repo().get(ada.id)).toMatchObject({ email: 'ada@example.com', hashedPassword: 'ada-hash' });
       expect(await repo().get(grace.id)).toMatchObject({ email: 'grace@example.com', hashedPassword: 'grace-hash' });
@@ -336,7 +332,5 @@ async function afterTicks<T>(ticks: number, run: () => Promise<T>): Promise<T> {
 /** Distinct upper/lower-case spellings of one address, chosen by the bits of `seed`. */
 function mixCase(email: string, seed: number): string {
   let bit = 0;
-  return [...email]
-    .map((char) => (/[a-z]/.test(char) && (seed >> (bit++ % 16)) & 1 ? char.toUpperCase() : char))
-    .join('');
+  return [...email].map((char) => (/[a-z]/.test(char) && (seed >> (bit++ % 16)) & 1 ? char.toUpperCase() : char)).join('');
 }

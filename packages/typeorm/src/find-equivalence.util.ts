@@ -38,7 +38,8 @@ export function subscribersSeeRead(subscribers: readonly EntitySubscriberInterfa
     const listensTo = subscriber.listenTo?.() as unknown;
     if (!listensTo || listensTo === Object || listensTo === target) return true;
     // A subscriber to a parent class also hears its subclasses (`class Admin extends User`: User is Admin's prototype).
-    if (typeof listensTo === 'function' && typeof target === 'function' && Object.prototype.isPrototypeOf.call(listensTo, target)) return true;
+    if (typeof listensTo === 'function' && typeof target === 'function' && Object.prototype.isPrototypeOf.call(listensTo, target))
+      return true;
   }
   return false;
 }

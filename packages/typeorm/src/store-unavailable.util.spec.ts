@@ -26,11 +26,20 @@ describe('isConnectionFailure', () => {
   const resourceCodes = ['53000', '53100', '53200', '53300', '53400', '57014'];
   const socketCodes = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'];
   it.each<[string, unknown]>([
-    ...[...pgCodes, ...resourceCodes].map((code): [string, unknown] => [`pg ${code} inside a QueryFailedError`, wrapped(serverError(code, 'x', 'ERROR'))]),
+    ...[...pgCodes, ...resourceCodes].map((code): [string, unknown] => [
+      `pg ${code} inside a QueryFailedError`,
+      wrapped(serverError(code, 'x', 'ERROR')),
+    ]),
     ...pgCodes.map((code): [string, unknown] => [`pg ${code} raised while connecting`, serverError(code)]),
-    ['pg 55000 raised while connecting ("database is not accepting connections")', serverError('55000', 'database "x" is not currently accepting connections')],
-    ['pg 53300 raised while connecting (a role\'s connection limit)', serverError('53300', 'too many connections for role "app"')],
-    ['pg 28P01 raised while connecting (the password was changed)', serverError('28P01', 'password authentication failed for user "app"')],
+    [
+      'pg 55000 raised while connecting ("database is not accepting connections")',
+      serverError('55000', 'database "x" is not currently accepting connections'),
+    ],
+    ["pg 53300 raised while connecting (a role's connection limit)", serverError('53300', 'too many connections for role "app"')],
+    [
+      'pg 28P01 raised while connecting (the password was changed)',
+      serverError('28P01', 'password authentication failed for user "app"'),
+    ],
     ['pg 3D000 raised while connecting (the database is gone)', serverError('3D000', 'database "x" does not exist')],
     ...socketCodes.map((code): [string, unknown] => [`${code} as thrown by the pool`, codeError(code)]),
     ['ECONNRESET inside a QueryFailedError', wrapped(codeError('ECONNRESET'))],
@@ -76,11 +85,11 @@ describe('isConnectionFailure', () => {
 describe('withoutStatementValues', () => {
   const secret = '$argon2id$v=19$m=19456,t=2,p=1$c2VjcmV0$secret-hash';
   const failure = (code: string) =>
-    new QueryFailedError('INSERT INTO "user"("email", "hashedPassword") VALUES ($1, $2)', ['ada@example.com', secret], serverError(
-      code,
-      `invalid input syntax for type integer: "${secret}"`,
-      'ERROR',
-    ));
+    new QueryFailedError(
+      'INSERT INTO "user"("email", "hashedPassword") VALUES ($1, $2)',
+      ['ada@example.com', secret],
+      serverError(code, `invalid input syntax for type integer: "${secret}"`, 'ERROR'),
+    );
   /** Everything Nest's ConsoleLogger can print of an error, in text and in JSON mode. */
   const printed = (error: unknown) => `${inspect(error, { depth: 10 })} ${JSON.stringify(error)} ${(error as Error).stack}`;
 

@@ -6,7 +6,8 @@ import { AccessTokenEntity } from './access-token.entity.js';
 import { TypeOrmTokenStore } from './typeorm-token.store.js';
 
 /** More connections than racing spenders, so a race is decided by the database, not by the pool queue. */
-const open = (kind: TestDatabaseKind) => openTestDataSource(kind, { entities: [AccessTokenEntity], postgres: { connections: 25 } });
+const open = (kind: TestDatabaseKind) =>
+  openTestDataSource(kind, { entities: [AccessTokenEntity], postgres: { connections: 25 } });
 
 async function fixture(kind: TestDatabaseKind): Promise<TokenStoreContractFixture> {
   const { dataSource, close } = await open(kind);
@@ -17,23 +18,26 @@ async function fixture(kind: TestDatabaseKind): Promise<TokenStoreContractFixtur
 describeTokenStoreContract('TypeORM on SQLite (better-sqlite3, temp file)', () => fixture('sqlite'));
 
 describe.each(['sqlite', 'postgres'] as const)('TypeORM on %s: rows written before token kinds existed', (kind) => {
-  it.skipIf(kind === 'postgres' && !process.env.TEST_POSTGRES_URL)('are found and spent as neither kind, and left as they are', async () => {
-    const db = await open(kind);
-    try {
-      const repository = db.dataSource.getRepository(AccessTokenEntity);
-      const hash = hashToken(generateOpaqueToken());
-      // What an upgraded table holds: the new columns added, NULL in every old row.
-      await repository.insert({ hash, userId: 'ada', family: 'f', expiresAt: new Date(Date.now() + 60_000) });
-      const store = new TypeOrmTokenStore(repository);
-      for (const tokenKind of ['access', 'refresh'] as const) {
-        expect(await store.find(hash, tokenKind)).toBeNull();
-        expect(await store.spend(hash, tokenKind)).toBeNull();
+  it.skipIf(kind === 'postgres' && !process.env.TEST_POSTGRES_URL)(
+    'are found and spent as neither kind, and left as they are',
+    async () => {
+      const db = await open(kind);
+      try {
+        const repository = db.dataSource.getRepository(AccessTokenEntity);
+        const hash = hashToken(generateOpaqueToken());
+        // What an upgraded table holds: the new columns added, NULL in every old row.
+        await repository.insert({ hash, userId: 'ada', family: 'f', expiresAt: new Date(Date.now() + 60_000) });
+        const store = new TypeOrmTokenStore(repository);
+        for (const tokenKind of ['access', 'refresh'] as const) {
+          expect(await store.find(hash, tokenKind)).toBeNull();
+          expect(await store.spend(hash, tokenKind)).toBeNull();
+        }
+        expect(await repository.findOneBy({ hash })).toMatchObject({ kind: null, fingerprint: null, spentAt: null });
+      } finally {
+        await db.close();
       }
-      expect(await repository.findOneBy({ hash })).toMatchObject({ kind: null, fingerprint: null, spentAt: null });
-    } finally {
-      await db.close();
-    }
-  });
+    },
+  );
 });
 
 describe.skipIf(!testDatabaseAvailable('postgres', 'TypeORM token store'))('PostgreSQL', () => {

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { describeUserRepositoryContract, type UserRepositoryContractFixture } from '@nest-users/testing';
-import { openTestDataSource, testDatabaseAvailable, type TestDatabaseKind, type TestDataSource } from '@nest-users/testing/typeorm';
+import {
+  openTestDataSource,
+  testDatabaseAvailable,
+  type TestDatabaseKind,
+  type TestDataSource,
+} from '@nest-users/testing/typeorm';
 import { Column, Entity, QueryFailedError } from 'typeorm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BaseUserEntityUUID } from './base-user.entity.js';

@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { openTestDataSource, testDatabaseAvailable, type TestDataSource, type TestDataSourceOptions } from '@nest-users/testing/typeorm';
+import {
+  openTestDataSource,
+  testDatabaseAvailable,
+  type TestDataSource,
+  type TestDataSourceOptions,
+} from '@nest-users/testing/typeorm';
 import {
   AfterLoad,
   ChildEntity,
@@ -140,7 +145,14 @@ describe.each(['sqlite', 'postgres'] as const)('UserRowReader on %s', (kind) => 
 
     expect(found).toStrictEqual(expected);
     expect(found).toBeInstanceOf(PlainUser);
-    expect(found).toMatchObject({ isActive: true, isSuperuser: false, isVerified: true, firstName: 'Pia', logins: 3, deletedAt: null });
+    expect(found).toMatchObject({
+      isActive: true,
+      isSuperuser: false,
+      isVerified: true,
+      firstName: 'Pia',
+      logins: 3,
+      deletedAt: null,
+    });
     expect(found!.pendingChanges).toEqual([]);
     expect(await byId.findOne(randomUUID())).toBeNull();
     expect(await byId.findOne(gone.id)).toBeNull();
@@ -160,7 +172,10 @@ describe.each(['sqlite', 'postgres'] as const)('UserRowReader on %s', (kind) => 
   it.skipIf(skip)('runs @AfterLoad listeners', async () => {
     const repository = opened.dataSource.getRepository(ListenedUser);
     const saved = await seed(opened, ListenedUser, { email: 'lena@x.io' });
-    for (const [property, value] of [['id', saved.id], ['email', 'lena@x.io']] as const) {
+    for (const [property, value] of [
+      ['id', saved.id],
+      ['email', 'lena@x.io'],
+    ] as const) {
       const found = await new UserRowReader(repository, property).findOne(value);
       expect(found).toMatchObject({ id: saved.id, displayName: 'lena' });
       expect(found).toStrictEqual(await repository.findOneBy({ id: saved.id }));
@@ -180,22 +195,28 @@ describe.each(['sqlite', 'postgres'] as const)('UserRowReader on %s', (kind) => 
     expect(await new UserRowReader(repository, 'email').findOne('sub@x.io')).toMatchObject({ seenBy: 'subscriber' });
   });
 
-  it.skipIf(skip)('runs the afterLoad of a subscriber to every entity or to a parent class, added after the reader was built (as Nest providers do)', async () => {
-    const alone = await openAlone({});
-    const saved = await seed(alone, PlainUser, { email: 'late@x.io' });
-    const reader = new UserRowReader(alone.dataSource.getRepository(PlainUser), 'id');
-    expect(await reader.findOne(saved.id)).toMatchObject({ id: saved.id });
+  it.skipIf(skip)(
+    'runs the afterLoad of a subscriber to every entity or to a parent class, added after the reader was built (as Nest providers do)',
+    async () => {
+      const alone = await openAlone({});
+      const saved = await seed(alone, PlainUser, { email: 'late@x.io' });
+      const reader = new UserRowReader(alone.dataSource.getRepository(PlainUser), 'id');
+      expect(await reader.findOne(saved.id)).toMatchObject({ id: saved.id });
 
-    const loaded: unknown[] = [];
-    alone.dataSource.subscribers.push({ afterLoad: (entity: unknown) => void loaded.push(entity) });
-    const found = await reader.findOne(saved.id);
-    expect(loaded).toEqual([found]);
+      const loaded: unknown[] = [];
+      alone.dataSource.subscribers.push({ afterLoad: (entity: unknown) => void loaded.push(entity) });
+      const found = await reader.findOne(saved.id);
+      expect(loaded).toEqual([found]);
 
-    // A subscriber to a parent class hears its subclasses too.
-    alone.dataSource.subscribers.splice(0, Infinity, { listenTo: () => BaseUserEntityUUID, afterLoad: (entity: unknown) => void loaded.push(entity) });
-    await reader.findOne(saved.id);
-    expect(loaded).toHaveLength(2);
-  });
+      // A subscriber to a parent class hears its subclasses too.
+      alone.dataSource.subscribers.splice(0, Infinity, {
+        listenTo: () => BaseUserEntityUUID,
+        afterLoad: (entity: unknown) => void loaded.push(entity),
+      });
+      await reader.findOne(saved.id);
+      expect(loaded).toHaveLength(2);
+    },
+  );
 
   it.skipIf(skip)("shows the read to the app's logger and to query subscribers", async () => {
     const logged: string[] = [];
@@ -247,7 +268,9 @@ describe.each(['sqlite', 'postgres'] as const)('UserRowReader on %s', (kind) => 
   it.skipIf(skip)('applies column transformers to the searched value and to the values read', async () => {
     const repository = opened.dataSource.getRepository(SealedUser);
     const saved = await seed(opened, SealedUser, { email: 'seal@x.io', preferences: { theme: 'dark' } });
-    expect(await repository.query(`SELECT email FROM ${repository.metadata.tablePath}`)).toEqual([{ email: sealed.to('seal@x.io') }]);
+    expect(await repository.query(`SELECT email FROM ${repository.metadata.tablePath}`)).toEqual([
+      { email: sealed.to('seal@x.io') },
+    ]);
 
     const byEmail = await new UserRowReader(repository, 'email').findOne('seal@x.io');
     expect(byEmail).toMatchObject({ id: saved.id, email: 'seal@x.io', preferences: { theme: 'dark' } });

@@ -19,6 +19,9 @@ const tails = new WeakMap<DataSource, Promise<unknown>>();
 export function queueWrite<T>(dataSource: DataSource, write: () => Promise<T>): Promise<T> {
   if (!SINGLE_CONNECTION_TYPES.has(dataSource.options.type)) return write();
   const run = (tails.get(dataSource) ?? Promise.resolve()).then(write);
-  tails.set(dataSource, run.catch(() => undefined));
+  tails.set(
+    dataSource,
+    run.catch(() => undefined),
+  );
   return run;
 }

@@ -18,7 +18,10 @@ async function main(): Promise<void> {
   if (!values.email || !values.password) throw new Error(USAGE);
   const app = await NestFactory.createApplicationContext(
     AppModule.forRoot({
-      database: parseDatabaseUrl(process.env.DATABASE_URL || DEFAULT_DATABASE_URL, process.env.DATABASE_URL ? process.cwd() : REPO_ROOT),
+      database: parseDatabaseUrl(
+        process.env.DATABASE_URL || DEFAULT_DATABASE_URL,
+        process.env.DATABASE_URL ? process.cwd() : REPO_ROOT,
+      ),
       // Only the user table is touched: no token is signed, so any well-formed secret does.
       jwtSecret: process.env.JWT_SECRET ?? 'create-superuser: no token is issued by this command',
     }),

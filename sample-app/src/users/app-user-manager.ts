@@ -27,7 +27,11 @@ export class AppUserManager extends UserManager<User, string> {
   }
 
   override async onAfterForgotPassword(user: User, token: string): Promise<void> {
-    await this.mailer.send({ to: user.email, subject: 'Reset your password', link: `${PUBLIC_URL}/reset-password?token=${token}` });
+    await this.mailer.send({
+      to: user.email,
+      subject: 'Reset your password',
+      link: `${PUBLIC_URL}/reset-password?token=${token}`,
+    });
   }
 
   override async onAfterResetPassword(user: User): Promise<void> {

@@ -161,13 +161,22 @@ describe('JwtAuthentication', () => {
 
   it("names the backend in its default audience, handed over by AuthenticationBackend: another backend's token is refused", async () => {
     const lookup = { parseId: (id: unknown) => id as string, get: async () => user };
-    const x = new AuthenticationBackend<TestUser>({ name: 'x', transport: new BearerTransport(), strategy: new JwtStrategy<TestUser>({ secret, lifetimeSeconds: 60 }) });
+    const x = new AuthenticationBackend<TestUser>({
+      name: 'x',
+      transport: new BearerTransport(),
+      strategy: new JwtStrategy<TestUser>({ secret, lifetimeSeconds: 60 }),
+    });
     const cookie = new JwtAuthentication<TestUser>({ name: 'cookie', secret, lifetimeSeconds: 60 });
     const jwt = new JwtAuthentication<TestUser>({ secret, lifetimeSeconds: 60 });
     expect((x.strategy as JwtStrategy<TestUser>).audience).toEqual(['nest-users:auth:x']);
     expect(cookie.strategy.audience).toEqual(['nest-users:auth:cookie']);
     // Same secret, three backends: each accepts its own tokens only.
-    for (const [minter, reader] of [[cookie, jwt], [jwt, cookie], [x, jwt], [jwt, x]] as const) {
+    for (const [minter, reader] of [
+      [cookie, jwt],
+      [jwt, cookie],
+      [x, jwt],
+      [jwt, x],
+    ] as const) {
       await expect(reader.strategy.readToken(await minter.strategy.writeToken(user), lookup)).resolves.toBeNull();
     }
     for (const backend of [x, cookie, jwt]) {
@@ -194,7 +203,9 @@ describe('JwtAuthentication', () => {
   it('refuses to sign or read before it belongs to a backend, unless its audience is set', async () => {
     const lone = new JwtStrategy<TestUser>({ secret, lifetimeSeconds: 60 });
     await expect(lone.writeToken(user)).rejects.toThrow(UsersAuthConfigurationError);
-    await expect(lone.readToken('a.b.c', { parseId: (id) => id as string, get: async () => user })).rejects.toThrow(/AuthenticationBackend/);
+    await expect(lone.readToken('a.b.c', { parseId: (id) => id as string, get: async () => user })).rejects.toThrow(
+      /AuthenticationBackend/,
+    );
     const explicit = new JwtStrategy<TestUser>({ secret, lifetimeSeconds: 60, audience: ['app'] });
     await expect(explicit.writeToken(user)).resolves.toMatch(/^eyJ/);
   });

@@ -66,7 +66,13 @@ class BackendPassportDispatcher extends passport.Strategy {
     return owners.length === 0 && this.registrations.size === 1 ? [...this.registrations][0] : undefined;
   }
 
-  private accept(this: passport.StrategyCreated<this> & this, registration: PassportRegistration, request: RequestLike, user: UserProtocol<unknown>, info?: object): void {
+  private accept(
+    this: passport.StrategyCreated<this> & this,
+    registration: PassportRegistration,
+    request: RequestLike,
+    user: UserProtocol<unknown>,
+    info?: object,
+  ): void {
     if (!user?.isActive) return this.fail(401);
     if (registration.requiresVerification && !user.isVerified) return this.error(forbidden());
     // A cookie rides along with cross-site requests: a state change must come from the app's own pages (CSRF).

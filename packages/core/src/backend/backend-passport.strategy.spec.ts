@@ -14,9 +14,7 @@ import {
   makeTestUser,
   userLookup,
 } from '@nest-users/testing';
-import { InvalidIdError, UserNotExistsError } from '../errors/user.errors.js';
 import type { UserProtocol } from '../interfaces/user.interface.js';
-import type { UserLookup } from '../strategy/strategy.interface.js';
 import { createBackendPassportStrategy } from './backend-passport.strategy.js';
 import { JwtAuthentication } from './jwt-authentication.js';
 
@@ -24,7 +22,6 @@ type TestUser = UserProtocol<string>;
 type Outcome = { user: unknown } | { failed: true } | { error: unknown };
 
 const fingerprintSecret = randomBytes(32);
-
 
 /** Runs a passport strategy as passport's middleware would, on a request carrying `token` as a bearer token. */
 function authenticate(strategy: passport.Strategy, token: string): Promise<Outcome> {
@@ -37,7 +34,11 @@ function authenticate(strategy: passport.Strategy, token: string): Promise<Outco
       pass: () => resolve({ error: new Error('pass') }),
       redirect: () => resolve({ error: new Error('redirect') }),
     });
-    run.authenticate.call(run as never, { headers: { authorization: `Bearer ${token}` }, query: { access_token: token }, body: {} } as never, {});
+    run.authenticate.call(
+      run as never,
+      { headers: { authorization: `Bearer ${token}` }, query: { access_token: token }, body: {} } as never,
+      {},
+    );
   });
 }
 
@@ -53,11 +54,27 @@ function setup(algorithm: AsymmetricAlgorithm) {
     algorithm,
     lifetimeSeconds: 3600,
     fingerprintSecret,
-    keys: [{ kid: 'b', privateKey: b.privateKey }, { kid: 'a', publicKey: a.publicKey }],
+    keys: [
+      { kid: 'b', privateKey: b.privateKey },
+      { kid: 'a', publicKey: a.publicKey },
+    ],
   });
   // The same backend as configured before the rotation (same name, so same audience).
-  const previous = new JwtAuthentication<TestUser>({ name, algorithm, lifetimeSeconds: 3600, fingerprintSecret, keys: [{ kid: 'a', privateKey: a.privateKey }] });
-  const alice: TestUser = { id: randomUUID(), email: 'alice@example.com', hashedPassword: 'h1', isActive: true, isSuperuser: false, isVerified: true };
+  const previous = new JwtAuthentication<TestUser>({
+    name,
+    algorithm,
+    lifetimeSeconds: 3600,
+    fingerprintSecret,
+    keys: [{ kid: 'a', privateKey: a.privateKey }],
+  });
+  const alice: TestUser = {
+    id: randomUUID(),
+    email: 'alice@example.com',
+    hashedPassword: 'h1',
+    isActive: true,
+    isSuperuser: false,
+    isVerified: true,
+  };
   const inactive: TestUser = { ...alice, id: randomUUID(), email: 'off@example.com', isActive: false };
   const strategy = createBackendPassportStrategy(backend, userLookup(alice, inactive));
   const claims = async (extra: Record<string, unknown> = {}) => ({
@@ -65,89 +82,126 @@ function setup(algorithm: AsymmetricAlgorithm) {
     ...extra,
   });
   const header = (extra: Record<string, unknown> = {}) => ({ alg: algorithm, typ: 'JWT', kid: 'b', ...extra });
-  return { a, b, backend, previous, alice, inactive, strategy, claims, header, run: (token: string) => authenticate(strategy, token) };
+  return {
+    a,
+    b,
+    backend,
+    previous,
+    alice,
+    inactive,
+    strategy,
+    claims,
+    header,
+    run: (token: string) => authenticate(strategy, token),
+  };
 }
 
-describe.each(['RS256', 'ES256', 'EdDSA'] as const)("the passport strategy of a %s backend (AuthGuard('users-auth:<name>'))", (algorithm) => {
-  it(algorithm === 'EdDSA' ? 'delegates to JwtStrategy (jsonwebtoken has no EdDSA)' : 'is passport-jwt with a kid-based key provider', () => {
-    const { strategy } = setup(algorithm);
-    expect(strategy instanceof PassportJwtStrategy).toBe(algorithm !== 'EdDSA');
-  });
+describe.each(['RS256', 'ES256', 'EdDSA'] as const)(
+  "the passport strategy of a %s backend (AuthGuard('users-auth:<name>'))",
+  (algorithm) => {
+    it(
+      algorithm === 'EdDSA'
+        ? 'delegates to JwtStrategy (jsonwebtoken has no EdDSA)'
+        : 'is passport-jwt with a kid-based key provider',
+      () => {
+        const { strategy } = setup(algorithm);
+        expect(strategy instanceof PassportJwtStrategy).toBe(algorithm !== 'EdDSA');
+      },
+    );
 
-  it('accepts a token of the signing key and one of the previous key while it is listed', async () => {
-    const ctx = setup(algorithm);
-    await expect(ctx.run(await ctx.backend.strategy.writeToken(ctx.alice))).resolves.toEqual({ user: ctx.alice });
-    await expect(ctx.run(await ctx.previous.strategy.writeToken(ctx.alice))).resolves.toEqual({ user: ctx.alice });
-  });
-
-  it('refuses a token of a key that is no longer listed', async () => {
-    const ctx = setup(algorithm);
-    const retired = new JwtAuthentication<TestUser>({
-      name: `retired-${++counter}`,
-      algorithm,
-      lifetimeSeconds: 3600,
-      fingerprintSecret,
-      keys: [{ kid: 'b', privateKey: ctx.b.privateKey }],
+    it('accepts a token of the signing key and one of the previous key while it is listed', async () => {
+      const ctx = setup(algorithm);
+      await expect(ctx.run(await ctx.backend.strategy.writeToken(ctx.alice))).resolves.toEqual({ user: ctx.alice });
+      await expect(ctx.run(await ctx.previous.strategy.writeToken(ctx.alice))).resolves.toEqual({ user: ctx.alice });
     });
-    const strategy = createBackendPassportStrategy(retired, userLookup(ctx.alice));
-    await expect(authenticate(strategy, await ctx.previous.strategy.writeToken(ctx.alice))).resolves.toEqual({ failed: true });
-    await expect(authenticate(strategy, await retired.strategy.writeToken(ctx.alice))).resolves.toEqual({ user: ctx.alice });
-  });
 
-  it.each(publicKeyAsSecrets(testKeyPair(algorithm, 'b').publicKey))('refuses HS256 HMAC-ed with the public key as %s', async (_label, secret) => {
-    const ctx = setup(algorithm);
-    const claims = await ctx.claims();
-    await expect(ctx.run(forgeHmac({ alg: 'HS256', typ: 'JWT', kid: 'b' }, claims, secret))).resolves.toEqual({ failed: true });
-    await expect(ctx.run(forgeHmac({ alg: 'HS256', typ: 'JWT' }, claims, secret))).resolves.toEqual({ failed: true });
-  });
-
-  it('refuses alg none, unknown kid, no kid, jku/x5u/jwk, crit', async () => {
-    const ctx = setup(algorithm);
-    const claims = await ctx.claims();
-    const { kid: _kid, ...noKid } = ctx.header();
-    const refused = [
-      `${b64json({ alg: 'none', typ: 'JWT', kid: 'b' })}.${b64json(claims)}.`,
-      forgeSigned(ctx.header({ kid: 'c' }), claims, ctx.b.privateKey),
-      forgeSigned(ctx.header({ kid: '../../../../dev/null' }), claims, ctx.b.privateKey),
-      forgeSigned(noKid, claims, ctx.b.privateKey),
-      forgeSigned(ctx.header({ jku: 'http://127.0.0.1:1/jwks.json' }), claims, ctx.b.privateKey),
-      forgeSigned(ctx.header({ x5u: 'http://127.0.0.1:1/cert.pem' }), claims, ctx.b.privateKey),
-      forgeSigned(ctx.header({ jwk: ctx.b.publicKey.export({ format: 'jwk' }) }), claims, ctx.b.privateKey),
-      forgeSigned(ctx.header({ crit: ['x-foo'], 'x-foo': 1 }), claims, ctx.b.privateKey),
-      forgeSigned(ctx.header(), claims, testKeyPair(algorithm, 'attacker').privateKey),
-    ];
-    for (const token of refused) await expect(ctx.run(token)).resolves.toEqual({ failed: true });
-    // The reference: the same claims, honestly signed.
-    await expect(ctx.run(forgeSigned(ctx.header(), claims, ctx.b.privateKey))).resolves.toEqual({ user: ctx.alice });
-  });
-
-  it('refuses an all-zero signature (ES256 r = s = 0)', async () => {
-    const ctx = setup(algorithm);
-    const length = { RS256: 256, ES256: 64, EdDSA: 64 }[algorithm];
-    await expect(ctx.run(withSignature(ctx.header(), await ctx.claims(), Buffer.alloc(length)))).resolves.toEqual({ failed: true });
-  });
-
-  it('refuses an expired token, another audience, and a token issued before a password change', async () => {
-    const ctx = setup(algorithm);
-    await expect(ctx.run(forgeSigned(ctx.header(), await ctx.claims({ exp: now() - 1 }), ctx.b.privateKey))).resolves.toEqual({ failed: true });
-    await expect(ctx.run(forgeSigned(ctx.header(), await ctx.claims({ aud: 'nest-users:reset' }), ctx.b.privateKey))).resolves.toEqual({
-      failed: true,
+    it('refuses a token of a key that is no longer listed', async () => {
+      const ctx = setup(algorithm);
+      const retired = new JwtAuthentication<TestUser>({
+        name: `retired-${++counter}`,
+        algorithm,
+        lifetimeSeconds: 3600,
+        fingerprintSecret,
+        keys: [{ kid: 'b', privateKey: ctx.b.privateKey }],
+      });
+      const strategy = createBackendPassportStrategy(retired, userLookup(ctx.alice));
+      await expect(authenticate(strategy, await ctx.previous.strategy.writeToken(ctx.alice))).resolves.toEqual({ failed: true });
+      await expect(authenticate(strategy, await retired.strategy.writeToken(ctx.alice))).resolves.toEqual({ user: ctx.alice });
     });
-    const token = await ctx.backend.strategy.writeToken(ctx.alice);
-    ctx.alice.hashedPassword = 'h2';
-    await expect(ctx.run(token)).resolves.toEqual({ failed: true });
-  });
 
-  it('refuses an inactive user', async () => {
-    const ctx = setup(algorithm);
-    await expect(ctx.run(await ctx.backend.strategy.writeToken(ctx.inactive))).resolves.toEqual({ failed: true });
-  });
-});
+    it.each(publicKeyAsSecrets(testKeyPair(algorithm, 'b').publicKey))(
+      'refuses HS256 HMAC-ed with the public key as %s',
+      async (_label, secret) => {
+        const ctx = setup(algorithm);
+        const claims = await ctx.claims();
+        await expect(ctx.run(forgeHmac({ alg: 'HS256', typ: 'JWT', kid: 'b' }, claims, secret))).resolves.toEqual({
+          failed: true,
+        });
+        await expect(ctx.run(forgeHmac({ alg: 'HS256', typ: 'JWT' }, claims, secret))).resolves.toEqual({ failed: true });
+      },
+    );
+
+    it('refuses alg none, unknown kid, no kid, jku/x5u/jwk, crit', async () => {
+      const ctx = setup(algorithm);
+      const claims = await ctx.claims();
+      const { kid: _kid, ...noKid } = ctx.header();
+      const refused = [
+        `${b64json({ alg: 'none', typ: 'JWT', kid: 'b' })}.${b64json(claims)}.`,
+        forgeSigned(ctx.header({ kid: 'c' }), claims, ctx.b.privateKey),
+        forgeSigned(ctx.header({ kid: '../../../../dev/null' }), claims, ctx.b.privateKey),
+        forgeSigned(noKid, claims, ctx.b.privateKey),
+        forgeSigned(ctx.header({ jku: 'http://127.0.0.1:1/jwks.json' }), claims, ctx.b.privateKey),
+        forgeSigned(ctx.header({ x5u: 'http://127.0.0.1:1/cert.pem' }), claims, ctx.b.privateKey),
+        forgeSigned(ctx.header({ jwk: ctx.b.publicKey.export({ format: 'jwk' }) }), claims, ctx.b.privateKey),
+        forgeSigned(ctx.header({ crit: ['x-foo'], 'x-foo': 1 }), claims, ctx.b.privateKey),
+        forgeSigned(ctx.header(), claims, testKeyPair(algorithm, 'attacker').privateKey),
+      ];
+      for (const token of refused) await expect(ctx.run(token)).resolves.toEqual({ failed: true });
+      // The reference: the same claims, honestly signed.
+      await expect(ctx.run(forgeSigned(ctx.header(), claims, ctx.b.privateKey))).resolves.toEqual({ user: ctx.alice });
+    });
+
+    it('refuses an all-zero signature (ES256 r = s = 0)', async () => {
+      const ctx = setup(algorithm);
+      const length = { RS256: 256, ES256: 64, EdDSA: 64 }[algorithm];
+      await expect(ctx.run(withSignature(ctx.header(), await ctx.claims(), Buffer.alloc(length)))).resolves.toEqual({
+        failed: true,
+      });
+    });
+
+    it('refuses an expired token, another audience, and a token issued before a password change', async () => {
+      const ctx = setup(algorithm);
+      await expect(ctx.run(forgeSigned(ctx.header(), await ctx.claims({ exp: now() - 1 }), ctx.b.privateKey))).resolves.toEqual({
+        failed: true,
+      });
+      await expect(
+        ctx.run(forgeSigned(ctx.header(), await ctx.claims({ aud: 'nest-users:reset' }), ctx.b.privateKey)),
+      ).resolves.toEqual({
+        failed: true,
+      });
+      const token = await ctx.backend.strategy.writeToken(ctx.alice);
+      ctx.alice.hashedPassword = 'h2';
+      await expect(ctx.run(token)).resolves.toEqual({ failed: true });
+    });
+
+    it('refuses an inactive user', async () => {
+      const ctx = setup(algorithm);
+      await expect(ctx.run(await ctx.backend.strategy.writeToken(ctx.inactive))).resolves.toEqual({ failed: true });
+    });
+  },
+);
 
 describe('the passport strategy of an HMAC backend with several secrets', () => {
   it('picks the secret by kid and checks the fingerprint with that key', async () => {
     const secrets = { old: randomBytes(32), next: randomBytes(32) };
-    const alice: TestUser = { id: randomUUID(), email: 'a@example.com', hashedPassword: 'h', isActive: true, isSuperuser: false, isVerified: true };
+    const alice: TestUser = {
+      id: randomUUID(),
+      email: 'a@example.com',
+      hashedPassword: 'h',
+      isActive: true,
+      isSuperuser: false,
+      isVerified: true,
+    };
     const name = `hs-${++counter}`;
     const before = new JwtAuthentication<TestUser>({ name, lifetimeSeconds: 60, keys: [{ kid: 'old', secret: secrets.old }] });
     const after = new JwtAuthentication<TestUser>({
@@ -163,8 +217,12 @@ describe('the passport strategy of an HMAC backend with several secrets', () => 
     await expect(authenticate(strategy, await after.strategy.writeToken(alice))).resolves.toEqual({ user: alice });
     const claims = JSON.parse(Buffer.from((await before.strategy.writeToken(alice)).split('.')[1]!, 'base64url').toString());
     // Signed with the old secret but naming the new kid (and the other way round): refused.
-    await expect(authenticate(strategy, forgeHmac({ alg: 'HS256', typ: 'JWT', kid: 'next' }, claims, secrets.old))).resolves.toEqual({ failed: true });
-    await expect(authenticate(strategy, forgeHmac({ alg: 'HS256', typ: 'JWT' }, claims, secrets.old))).resolves.toEqual({ failed: true });
+    await expect(
+      authenticate(strategy, forgeHmac({ alg: 'HS256', typ: 'JWT', kid: 'next' }, claims, secrets.old)),
+    ).resolves.toEqual({ failed: true });
+    await expect(authenticate(strategy, forgeHmac({ alg: 'HS256', typ: 'JWT' }, claims, secrets.old))).resolves.toEqual({
+      failed: true,
+    });
   });
 });
 
@@ -186,15 +244,30 @@ describe.each([
     const pair = hmac ? undefined : testKeyPair(algorithm, 'table');
     const signingKey = hmac ? undefined : pair!.privateKey;
     const name = `table-${++counter}`;
-    const keyOptions = hmac ? { keys: [{ kid: 'k', secret }] } : { keys: [{ kid: 'k', privateKey: signingKey! }], fingerprintSecret };
-    const backend = new JwtAuthentication<TestUser>({ name, algorithm, lifetimeSeconds: 3600, verifiedTokenCacheSize, ...keyOptions });
-    const neighbour = new JwtAuthentication<TestUser>({ name: `${name}-cookie`, algorithm, lifetimeSeconds: 3600, ...keyOptions });
+    const keyOptions = hmac
+      ? { keys: [{ kid: 'k', secret }] }
+      : { keys: [{ kid: 'k', privateKey: signingKey! }], fingerprintSecret };
+    const backend = new JwtAuthentication<TestUser>({
+      name,
+      algorithm,
+      lifetimeSeconds: 3600,
+      verifiedTokenCacheSize,
+      ...keyOptions,
+    });
+    const neighbour = new JwtAuthentication<TestUser>({
+      name: `${name}-cookie`,
+      algorithm,
+      lifetimeSeconds: 3600,
+      ...keyOptions,
+    });
     const alice = makeTestUser('alice@example.com');
     const inactive = { ...makeTestUser('off@example.com'), isActive: false };
     const users = userLookup(alice, inactive);
     const passportStrategy = createBackendPassportStrategy(backend, users);
 
-    const good = JSON.parse(Buffer.from((await backend.strategy.writeToken(alice)).split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+    const good = JSON.parse(
+      Buffer.from((await backend.strategy.writeToken(alice)).split('.')[1]!, 'base64url').toString(),
+    ) as Record<string, unknown>;
     const header = (extra: Record<string, unknown> = {}) => ({ alg: algorithm, typ: 'JWT', kid: 'k', ...extra });
     const sign = (head: Record<string, unknown>, payload: unknown) =>
       hmac ? forgeHmac(head, payload, secret) : forgeSigned(head, payload, signingKey!);

@@ -54,12 +54,15 @@ function createPassportJwtStrategy<U extends UserProtocol<ID>, ID>(
     ignoreExpiration: false,
     passReqToCallback: true,
   } as StrategyOptionsWithRequest;
-  return new PassportJwtStrategy(options, (request: unknown, _payload: unknown, done: (error: unknown, user?: unknown) => void) => {
-    const token = backend.transport.extractToken(request as never);
-    if (!token) return done(null, false);
-    // Same rule as UsersAuthGuard's default: an inactive user is no user.
-    jwt.readToken(token, users).then((user) => done(null, user?.isActive ? user : false), done);
-  });
+  return new PassportJwtStrategy(
+    options,
+    (request: unknown, _payload: unknown, done: (error: unknown, user?: unknown) => void) => {
+      const token = backend.transport.extractToken(request as never);
+      if (!token) return done(null, false);
+      // Same rule as UsersAuthGuard's default: an inactive user is no user.
+      jwt.readToken(token, users).then((user) => done(null, user?.isActive ? user : false), done);
+    },
+  );
 }
 
 /** A passport strategy for any token strategy (database, Redis…). */

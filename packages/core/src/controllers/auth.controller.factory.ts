@@ -1,6 +1,28 @@
-import { Body, Controller, HttpCode, Inject, NotFoundException, Post, Req, Res, UseFilters, UseGuards, type Type } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  HttpCode,
+  Inject,
+  NotFoundException,
+  Post,
+  Req,
+  Res,
+  UseFilters,
+  UseGuards,
+  type Type,
+} from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { ApiBody, ApiConsumes, ApiForbiddenResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import {
+  ApiBody,
+  ApiConsumes,
+  ApiForbiddenResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import type { AuthenticationBackend } from '../backend/authentication-backend.js';
 import { Authenticated } from '../decorators/authenticated.decorator.js';
 import { Public } from '../decorators/public.decorator.js';
@@ -125,8 +147,14 @@ export function createAuthController(backendName: string, authPath: string): Typ
     @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
     @ApiBody({ type: RefreshDto })
     @ApiOkResponse({ description: 'A new access token and a new refresh token; the presented one is spent.' })
-    @ApiUnauthorizedResponse({ description: 'Unknown, expired or already used refresh token (reuse revokes its family).', type: ErrorDto })
-    @ApiForbiddenResponse({ description: 'The user is not verified and the module requires it (the token is spent).', type: ErrorDto })
+    @ApiUnauthorizedResponse({
+      description: 'Unknown, expired or already used refresh token (reuse revokes its family).',
+      type: ErrorDto,
+    })
+    @ApiForbiddenResponse({
+      description: 'The user is not verified and the module requires it (the token is spent).',
+      type: ErrorDto,
+    })
     @ApiNotFoundResponse({ description: 'This backend has no refresh tokens.', type: ErrorDto })
     async refresh(
       @Body(createUsersAuthValidationPipe()) body: RefreshDto,

@@ -31,8 +31,20 @@ function backends(): AuthenticationBackend[] {
         { kid: 'rsa-1', publicKey: rsa.a.publicKey },
       ],
     }),
-    new JwtAuthentication({ name: 'ec', algorithm: 'ES256', lifetimeSeconds: 60, revokeOnPasswordChange: false, keys: [{ kid: 'ec-1', privateKey: ec.privateKey }] }),
-    new JwtAuthentication({ name: 'ed', algorithm: 'EdDSA', lifetimeSeconds: 60, fingerprintSecret, keys: [{ kid: 'ed-1', privateKey: ed.privateKey }] }),
+    new JwtAuthentication({
+      name: 'ec',
+      algorithm: 'ES256',
+      lifetimeSeconds: 60,
+      revokeOnPasswordChange: false,
+      keys: [{ kid: 'ec-1', privateKey: ec.privateKey }],
+    }),
+    new JwtAuthentication({
+      name: 'ed',
+      algorithm: 'EdDSA',
+      lifetimeSeconds: 60,
+      fingerprintSecret,
+      keys: [{ kid: 'ed-1', privateKey: ed.privateKey }],
+    }),
   ];
 }
 
@@ -40,7 +52,8 @@ async function createApp(controller: Type<unknown>, list: AuthenticationBackend[
   @Module({ controllers: [controller], providers: [{ provide: AUTH_BACKENDS, useValue: list }] })
   class JwksTestModule {}
   const moduleRef = await Test.createTestingModule({ imports: [JwksTestModule] }).compile();
-  const app: INestApplication = platform === 'fastify' ? moduleRef.createNestApplication(new FastifyAdapter()) : moduleRef.createNestApplication();
+  const app: INestApplication =
+    platform === 'fastify' ? moduleRef.createNestApplication(new FastifyAdapter()) : moduleRef.createNestApplication();
   await app.init();
   if (platform === 'fastify') await app.getHttpAdapter().getInstance().ready();
   return app;
@@ -59,9 +72,27 @@ describe.each(['express', 'fastify'] as const)('GET /.well-known/jwks.json (%s)'
     expect(response.headers['content-type']).toMatch(/^application\/json/);
     expect(response.headers['cache-control']).toBe('public, max-age=300');
     expect(response.body.keys.map((key: { kid: string }) => key.kid)).toEqual(['rsa-2', 'rsa-1', 'ec-1', 'ed-1']);
-    expect(response.body.keys[0]).toEqual({ kty: 'RSA', kid: 'rsa-2', alg: 'RS256', use: 'sig', ...rsa.b.publicKey.export({ format: 'jwk' }) });
-    expect(response.body.keys[2]).toEqual({ kty: 'EC', kid: 'ec-1', alg: 'ES256', use: 'sig', ...ec.publicKey.export({ format: 'jwk' }) });
-    expect(response.body.keys[3]).toEqual({ kty: 'OKP', kid: 'ed-1', alg: 'EdDSA', use: 'sig', ...ed.publicKey.export({ format: 'jwk' }) });
+    expect(response.body.keys[0]).toEqual({
+      kty: 'RSA',
+      kid: 'rsa-2',
+      alg: 'RS256',
+      use: 'sig',
+      ...rsa.b.publicKey.export({ format: 'jwk' }),
+    });
+    expect(response.body.keys[2]).toEqual({
+      kty: 'EC',
+      kid: 'ec-1',
+      alg: 'ES256',
+      use: 'sig',
+      ...ec.publicKey.export({ format: 'jwk' }),
+    });
+    expect(response.body.keys[3]).toEqual({
+      kty: 'OKP',
+      kid: 'ed-1',
+      alg: 'EdDSA',
+      use: 'sig',
+      ...ed.publicKey.export({ format: 'jwk' }),
+    });
   });
 
   it('never holds a private member or an HMAC secret', async () => {
@@ -103,7 +134,9 @@ describe('createJwksController', () => {
   });
 
   it('answers an empty set when no backend is asymmetric', async () => {
-    const app = await createApp(createJwksController(), [new JwtAuthentication({ secret: randomBytes(32), lifetimeSeconds: 60 })]);
+    const app = await createApp(createJwksController(), [
+      new JwtAuthentication({ secret: randomBytes(32), lifetimeSeconds: 60 }),
+    ]);
     expect((await request(app.getHttpServer()).get('/.well-known/jwks.json')).body).toEqual({ keys: [] });
     await app.close();
   });
@@ -118,7 +151,13 @@ describe('createJwksController', () => {
 
 describe('collectPublicJwks', () => {
   const rs = (name: string, kid: string, pair = rsa.a) =>
-    new JwtAuthentication({ name, algorithm: 'RS256', lifetimeSeconds: 60, revokeOnPasswordChange: false, keys: [{ kid, privateKey: pair.privateKey }] });
+    new JwtAuthentication({
+      name,
+      algorithm: 'RS256',
+      lifetimeSeconds: 60,
+      revokeOnPasswordChange: false,
+      keys: [{ kid, privateKey: pair.privateKey }],
+    });
 
   it('lists a key shared by two backends (same kid, same key) once', () => {
     expect(collectPublicJwks([rs('bearer', 'k'), rs('cookie', 'k')]).map((key) => key.kid)).toEqual(['k']);
@@ -126,6 +165,8 @@ describe('collectPublicJwks', () => {
 
   it('refuses one kid naming two different keys, naming both backends', () => {
     expect(() => collectPublicJwks([rs('bearer', 'k'), rs('cookie', 'k', rsa.b)])).toThrow(UsersAuthConfigurationError);
-    expect(() => collectPublicJwks([rs('bearer', 'k'), rs('cookie', 'k', rsa.b)])).toThrow(/kid "k" names different keys in backends "bearer" and "cookie"/);
+    expect(() => collectPublicJwks([rs('bearer', 'k'), rs('cookie', 'k', rsa.b)])).toThrow(
+      /kid "k" names different keys in backends "bearer" and "cookie"/,
+    );
   });
 });

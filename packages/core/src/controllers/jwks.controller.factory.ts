@@ -29,7 +29,11 @@ const JWKS_SCHEMA = {
       },
     },
   },
-  example: { keys: [{ kty: 'OKP', kid: '2026-02', alg: 'EdDSA', use: 'sig', crv: 'Ed25519', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo' }] },
+  example: {
+    keys: [
+      { kty: 'OKP', kid: '2026-02', alg: 'EdDSA', use: 'sig', crv: 'Ed25519', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo' },
+    ],
+  },
 };
 
 /**
@@ -80,7 +84,10 @@ export function createJwksController(path = '.well-known/jwks.json'): Type<unkno
     @Get(path.replace(/^\/+|\/+$/g, ''))
     @Header('Cache-Control', 'public, max-age=300')
     @ApiOperation({ operationId: 'jwks', summary: 'Public keys of the JWT backends (JWK Set)' })
-    @ApiOkResponse({ description: 'The public keys tokens are verified with; never a private part or an HMAC secret.', schema: JWKS_SCHEMA })
+    @ApiOkResponse({
+      description: 'The public keys tokens are verified with; never a private part or an HMAC secret.',
+      schema: JWKS_SCHEMA,
+    })
     jwks(): { keys: PublicJwk[] } {
       // A fresh copy each time: nothing downstream can alter what the next caller gets.
       return JSON.parse(this.body) as { keys: PublicJwk[] };

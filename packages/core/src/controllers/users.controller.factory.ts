@@ -1,4 +1,19 @@
-import { Body, Controller, Delete, Get, Header, HttpCode, Inject, NotFoundException, Param, Patch, Req, UseGuards, UseFilters, type Type } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Header,
+  HttpCode,
+  Inject,
+  NotFoundException,
+  Param,
+  Patch,
+  Req,
+  UseGuards,
+  UseFilters,
+  type Type,
+} from '@nestjs/common';
 import { ApiBody, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated } from '../decorators/authenticated.decorator.js';
 import { CurrentUser } from '../decorators/current-user.decorator.js';
@@ -49,7 +64,11 @@ export function createUsersController({ routes, dto }: UsersAuthSettings): Type<
     @ApiBody({ type: dto.update })
     @ApiOkResponse({ type: dto.read })
     @ApiErrorCodes(UPDATE_ERROR_EXAMPLES)
-    async updateMe(@CurrentUser() user: AnyUser, @Body(createUsersAuthValidationPipe(dto.update)) body: object, @Req() request: unknown) {
+    async updateMe(
+      @CurrentUser() user: AnyUser,
+      @Body(createUsersAuthValidationPipe(dto.update)) body: object,
+      @Req() request: unknown,
+    ) {
       return this.update(user, body, true, request);
     }
 
@@ -72,7 +91,11 @@ export function createUsersController({ routes, dto }: UsersAuthSettings): Type<
     @ApiOkResponse({ type: dto.read })
     @ApiNotFoundResponse({ type: ErrorDto })
     @ApiErrorCodes(UPDATE_ERROR_EXAMPLES)
-    async patch(@Param('id') id: string, @Body(createUsersAuthValidationPipe(dto.adminUpdate)) body: object, @Req() request: unknown) {
+    async patch(
+      @Param('id') id: string,
+      @Body(createUsersAuthValidationPipe(dto.adminUpdate)) body: object,
+      @Req() request: unknown,
+    ) {
       return this.update(await this.find(id), body, false, request);
     }
 

@@ -44,7 +44,10 @@ describe('CachedUserRepository', () => {
 
   it.each([
     ['update', (cache: CachedUserRepository<TestUser>, user: TestUser) => cache.update(user, { isActive: false })],
-    ['updateIf', (cache: CachedUserRepository<TestUser>, user: TestUser) => cache.updateIf(user, { isActive: true }, { isActive: false })],
+    [
+      'updateIf',
+      (cache: CachedUserRepository<TestUser>, user: TestUser) => cache.updateIf(user, { isActive: true }, { isActive: false }),
+    ],
   ])('shows a change made through %s at once', async (_name, write) => {
     const { inner, cache } = setup();
     const ada = await inner.create({ email: 'ada@example.com', hashedPassword: 'h' });
@@ -97,7 +100,9 @@ describe('CachedUserRepository', () => {
 
   it('holds at most maxEntries users, the oldest making room', async () => {
     const { inner, reads, cache } = setup({ ttlSeconds: 30, maxEntries: 2 });
-    const [a, b, c] = await Promise.all(['a', 'b', 'c'].map((name) => inner.create({ email: `${name}@x.io`, hashedPassword: 'h' })));
+    const [a, b, c] = await Promise.all(
+      ['a', 'b', 'c'].map((name) => inner.create({ email: `${name}@x.io`, hashedPassword: 'h' })),
+    );
     for (const user of [a!, b!, c!]) await cache.get(user.id);
     expect(reads).toHaveBeenCalledTimes(3);
     await cache.get(b!.id);

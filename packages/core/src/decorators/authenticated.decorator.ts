@@ -18,15 +18,15 @@ import { AUTHENTICATED_METADATA } from '../users-auth.constants.js';
 export function Authenticated(options: AuthenticatedOptions = {}): ClassDecorator & MethodDecorator {
   validateAuthenticatedOptions(options, '@Authenticated()');
   const requirements = Object.freeze({ ...options, backends: options.backends && Object.freeze([...options.backends]) });
-  const decorators = [
-    appendRequirements(requirements as AuthenticatedOptions),
-    UseGuards(UsersAuthGuard),
-    DocumentedRoute(),
-  ];
+  const decorators = [appendRequirements(requirements as AuthenticatedOptions), UseGuards(UsersAuthGuard), DocumentedRoute()];
   if (!options.optional) {
-    decorators.push(ApiUnauthorizedResponse({ description: 'Missing, invalid or expired token, or inactive user.', type: ErrorDto }));
+    decorators.push(
+      ApiUnauthorizedResponse({ description: 'Missing, invalid or expired token, or inactive user.', type: ErrorDto }),
+    );
     if (options.verified || options.superuser) {
-      decorators.push(ApiForbiddenResponse({ description: 'The user lacks a required verification or superuser status.', type: ErrorDto }));
+      decorators.push(
+        ApiForbiddenResponse({ description: 'The user lacks a required verification or superuser status.', type: ErrorDto }),
+      );
     }
   }
   return applyDecorators(...decorators);

@@ -65,7 +65,12 @@ describe('createUserSerializer', () => {
 
   it('follows Swagger mapped types and the Swagger CLI plugin', () => {
     class WithoutEmail extends OmitType(UserReadDto, ['email'] as const) {}
-    expect(Object.keys(createUserSerializer(WithoutEmail)(stored)).sort()).toEqual(['id', 'isActive', 'isSuperuser', 'isVerified']);
+    expect(Object.keys(createUserSerializer(WithoutEmail)(stored)).sort()).toEqual([
+      'id',
+      'isActive',
+      'isSuperuser',
+      'isVerified',
+    ]);
 
     class PluginDeclared extends UserReadDto {
       firstName!: string;
@@ -78,7 +83,9 @@ describe('createUserSerializer', () => {
   });
 
   it('leaves out what a user does not have', () => {
-    expect(createUserSerializer(AppUserReadDto)({ ...stored, firstName: undefined, internalNote: undefined })).not.toHaveProperty('firstName');
+    expect(createUserSerializer(AppUserReadDto)({ ...stored, firstName: undefined, internalNote: undefined })).not.toHaveProperty(
+      'firstName',
+    );
   });
 });
 

@@ -46,7 +46,8 @@ export function createUserSerializer(read: Type<object>): (user: object) => Reco
 function declaredProperties(dto: Type<object>): string[] {
   const keys = new Set<string>();
   const decorated: unknown = Reflect.getMetadata(DECORATORS.API_MODEL_PROPERTIES_ARRAY, dto.prototype);
-  for (const key of Array.isArray(decorated) ? decorated : []) if (typeof key === 'string' && key.startsWith(':')) keys.add(key.slice(1));
+  for (const key of Array.isArray(decorated) ? decorated : [])
+    if (typeof key === 'string' && key.startsWith(':')) keys.add(key.slice(1));
   for (let type: unknown = dto; typeof type === 'function' && type !== Function.prototype; type = Object.getPrototypeOf(type)) {
     const factory = (type as unknown as Record<string, unknown>)[SWAGGER_PLUGIN_FACTORY];
     if (Object.hasOwn(type, SWAGGER_PLUGIN_FACTORY) && typeof factory === 'function') {

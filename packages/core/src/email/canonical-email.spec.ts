@@ -13,7 +13,11 @@ const folded: Array<[string, string, string]> = [
   ['already canonical', 'ada@example.com', 'ada@example.com'],
   ['decomposed (NFD) Unicode', 'Zoe\u0308@example.com', 'zo\u00eb@example.com'],
   ['fullwidth local part (NFKC)', '\uff58@example.com', 'x@example.com'],
-  ['fullwidth everything, @ included', '\uff21\uff24\uff21\uff20\uff45\uff58\uff41\uff4d\uff50\uff4c\uff45\uff0e\uff43\uff4f\uff4d', 'ada@example.com'],
+  [
+    'fullwidth everything, @ included',
+    '\uff21\uff24\uff21\uff20\uff45\uff58\uff41\uff4d\uff50\uff4c\uff45\uff0e\uff43\uff4f\uff4d',
+    'ada@example.com',
+  ],
   ['mathematical bold letters (NFKC)', '\u{1d41a}\u{1d41d}\u{1d41a}@example.com', 'ada@example.com'],
   ['ligature (NFKC)', '\ufb01sh@example.com', 'fish@example.com'],
   ['Kelvin sign (folds into k)', '\u212aing@example.com', 'king@example.com'],

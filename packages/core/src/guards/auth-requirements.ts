@@ -48,7 +48,9 @@ export function validateAuthenticatedOptions(options: unknown, where: string): a
   const { backends } = record;
   if (backends !== undefined) {
     if (!Array.isArray(backends) || backends.length === 0 || !backends.every((name) => typeof name === 'string' && name)) {
-      throw new UsersAuthConfigurationError(`${where}: "backends" must be a non-empty list of backend names, got ${describe(backends)}.`);
+      throw new UsersAuthConfigurationError(
+        `${where}: "backends" must be a non-empty list of backend names, got ${describe(backends)}.`,
+      );
     }
   }
 }
@@ -96,7 +98,11 @@ export function resolveRouteRequirements(
 
 /** The requirements of a route without any `@Authenticated()` or `@Public()`, where the guard runs anyway. */
 export function defaultRouteRequirements(defaults: RequirementDefaults): RouteRequirements {
-  return combineRequirements(defaults.global ? [{ source: 'globalGuard', options: defaults.global }] : [], defaults, 'every route');
+  return combineRequirements(
+    defaults.global ? [{ source: 'globalGuard', options: defaults.global }] : [],
+    defaults,
+    'every route',
+  );
 }
 
 /**
@@ -124,7 +130,8 @@ export function combineRequirements(levels: readonly Level[], defaults: Requirem
       const value = options[flag];
       if (value === undefined) continue;
       if (options.override || value) result[flag] = value;
-      else if (result[flag]) throw relaxation(source, route, `${flag}: false`, `an outer level (or the module default) requires ${flag}`);
+      else if (result[flag])
+        throw relaxation(source, route, `${flag}: false`, `an outer level (or the module default) requires ${flag}`);
     }
     if (options.override && options.optional !== undefined) result.optional = options.optional;
     else if (options.optional && result.optional === false) {
@@ -154,5 +161,9 @@ function relaxation(source: string, route: string, value: string, reason: string
 function describe(value: unknown): string {
   if (value === null || value === undefined) return String(value);
   if (Array.isArray(value)) return 'an array';
-  return typeof value === 'string' ? JSON.stringify(value) : typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
+  return typeof value === 'string'
+    ? JSON.stringify(value)
+    : typeof value === 'object'
+      ? 'an object'
+      : `${typeof value} ${String(value)}`;
 }

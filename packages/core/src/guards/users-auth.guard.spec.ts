@@ -288,7 +288,10 @@ describe('UsersAuthGuard', () => {
 
     it('refuses a crit token, an alg:none token and an HS512 token (all signed with the real secret)', async () => {
       const { alice } = ctx.users;
-      expect401(await ctx.get('/routes/default', ctx.bearer(await ctx.forge(alice, {}, { crit: ['x-foo'], 'x-foo': 1 }))), INVALID);
+      expect401(
+        await ctx.get('/routes/default', ctx.bearer(await ctx.forge(alice, {}, { crit: ['x-foo'], 'x-foo': 1 }))),
+        INVALID,
+      );
       const none = `${b64json({ alg: 'none', typ: 'JWT' })}.${b64json(await ctx.claimsOf(alice))}.`;
       expect401(await ctx.get('/routes/default', ctx.bearer(none)), INVALID);
       const hs512 = jsonwebtoken.sign(await ctx.claimsOf(alice), ctx.secrets.jwt, { algorithm: 'HS512' });
@@ -421,7 +424,10 @@ describe('UsersAuthGuard', () => {
     });
 
     it('refuses a validly signed token with a crit header', async () => {
-      const response = await ctx.get('/passport/jwt', ctx.bearer(await ctx.forge(ctx.users.alice, {}, { crit: ['x-foo'], 'x-foo': 1 })));
+      const response = await ctx.get(
+        '/passport/jwt',
+        ctx.bearer(await ctx.forge(ctx.users.alice, {}, { crit: ['x-foo'], 'x-foo': 1 })),
+      );
       expect(response.status).toBe(401);
     });
 
@@ -499,7 +505,9 @@ describe('UsersAuthGuard with globalGuard: true', () => {
 
   it('lets a route open to anonymous callers only with override: true', async () => {
     expect((await ctx.get('/plain/optional')).body).toEqual({ email: null });
-    expect((await ctx.get('/plain/optional', ctx.bearer(await ctx.token('jwt', ctx.users.alice)))).body).toEqual({ email: 'alice@example.com' });
+    expect((await ctx.get('/plain/optional', ctx.bearer(await ctx.token('jwt', ctx.users.alice)))).body).toEqual({
+      email: 'alice@example.com',
+    });
   });
 
   it("keeps the module's own login route reachable without a token", async () => {
@@ -511,7 +519,7 @@ describe('UsersAuthGuard with globalGuard: true', () => {
     expect(response.body).toEqual({ statusCode: 400, detail: 'LOGIN_BAD_CREDENTIALS' });
   });
 
-  it('protects the module\'s own /users/me', async () => {
+  it("protects the module's own /users/me", async () => {
     expect401(await ctx.get('/users/me'), 'Bearer');
     const response = await ctx.get('/users/me', ctx.bearer(await ctx.token('jwt', ctx.users.alice)));
     expect(response.status).toBe(200);

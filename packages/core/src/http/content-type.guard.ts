@@ -17,7 +17,10 @@ export function AcceptsMediaTypes(...accepted: Array<'json' | 'form'>): Type<Can
       const type = mediaType(context.switchToHttp().getRequest().headers['content-type']);
       if (type === undefined) return true;
       if ((accepted.includes('json') && JSON_TYPE.test(type)) || (accepted.includes('form') && type === FORM)) return true;
-      throw new UnsupportedMediaTypeException({ statusCode: HttpStatus.UNSUPPORTED_MEDIA_TYPE, detail: 'Unsupported Media Type' });
+      throw new UnsupportedMediaTypeException({
+        statusCode: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+        detail: 'Unsupported Media Type',
+      });
     }
   }
   return MediaTypeGuard;

@@ -15,6 +15,10 @@ export class StoreUnavailableFilter implements ExceptionFilter {
     const http = this.adapterHost.httpAdapter;
     const response = host.switchToHttp().getResponse();
     http.setHeader(response, 'Retry-After', String(RETRY_AFTER_SECONDS));
-    http.reply(response, { statusCode: HttpStatus.SERVICE_UNAVAILABLE, detail: 'Service Unavailable' }, HttpStatus.SERVICE_UNAVAILABLE);
+    http.reply(
+      response,
+      { statusCode: HttpStatus.SERVICE_UNAVAILABLE, detail: 'Service Unavailable' },
+      HttpStatus.SERVICE_UNAVAILABLE,
+    );
   }
 }

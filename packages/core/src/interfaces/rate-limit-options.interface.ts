@@ -6,13 +6,7 @@ import type { ThrottlerStorage } from '@nestjs/throttler';
  * @publicApi
  */
 export type RateLimitedRoute =
-  | 'login'
-  | 'register'
-  | 'forgotPassword'
-  | 'requestVerifyToken'
-  | 'resetPassword'
-  | 'verify'
-  | 'refresh';
+  'login' | 'register' | 'forgotPassword' | 'requestVerifyToken' | 'resetPassword' | 'verify' | 'refresh';
 
 /**
  * At most `limit` requests per `windowSeconds`; the next one is refused (429) for `blockSeconds`, during which

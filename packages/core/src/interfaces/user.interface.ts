@@ -18,5 +18,4 @@ export interface UserProtocol<ID = string> {
 }
 
 /** What a new user is created from, after the manager hashed the password. */
-export type UserCreateData<U extends UserProtocol<unknown>> = Partial<Omit<U, 'id'>> &
-  Pick<U, 'email' | 'hashedPassword'>;
+export type UserCreateData<U extends UserProtocol<unknown>> = Partial<Omit<U, 'id'>> & Pick<U, 'email' | 'hashedPassword'>;

@@ -63,7 +63,9 @@ describe('Argon2PasswordHelper', () => {
       const long = 'p'.repeat(72) + 'suffix-one'.repeat(10);
       const stored = await helper.hash(long);
       await expect(helper.verifyAndUpdate('p'.repeat(72), stored)).resolves.toEqual({ verified: false });
-      await expect(helper.verifyAndUpdate('p'.repeat(72) + 'suffix-two'.repeat(10), stored)).resolves.toEqual({ verified: false });
+      await expect(helper.verifyAndUpdate('p'.repeat(72) + 'suffix-two'.repeat(10), stored)).resolves.toEqual({
+        verified: false,
+      });
     });
 
     it('upgrades a weaker argon2id hash (m=4096, t=1) to the current parameters', async () => {
@@ -115,9 +117,13 @@ describe('Argon2PasswordHelper', () => {
         await expect(helper.verifyAndUpdate(long, stored)).resolves.toEqual({ verified: false });
         // 72 bytes of multi-byte characters are still within the limit; 73 bytes are not.
         const seventyTwo = 'é'.repeat(36);
-        await expect(helper.verifyAndUpdate(seventyTwo, await bcryptHash(seventyTwo, { cost: 4 }))).resolves.toMatchObject({ verified: true });
+        await expect(helper.verifyAndUpdate(seventyTwo, await bcryptHash(seventyTwo, { cost: 4 }))).resolves.toMatchObject({
+          verified: true,
+        });
         const seventyThree = `${seventyTwo}x`;
-        await expect(helper.verifyAndUpdate(seventyThree, await bcryptHash(seventyThree, { cost: 4 }))).resolves.toEqual({ verified: false });
+        await expect(helper.verifyAndUpdate(seventyThree, await bcryptHash(seventyThree, { cost: 4 }))).resolves.toEqual({
+          verified: false,
+        });
       });
     });
 
@@ -183,7 +189,8 @@ describe('Argon2PasswordHelper', () => {
     });
 
     it('uses that default unless maxConcurrent is given', () => {
-      const concurrencyOf = (helper: Argon2PasswordHelper) => (helper as unknown as { limiter: { concurrency: number } }).limiter.concurrency;
+      const concurrencyOf = (helper: Argon2PasswordHelper) =>
+        (helper as unknown as { limiter: { concurrency: number } }).limiter.concurrency;
       expect(concurrencyOf(new Argon2PasswordHelper())).toBe(defaultHashConcurrency(availableParallelism()));
       expect(concurrencyOf(new Argon2PasswordHelper({ maxConcurrent: 7 }))).toBe(7);
     });

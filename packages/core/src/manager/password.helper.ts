@@ -89,7 +89,9 @@ export class Argon2PasswordHelper implements PasswordHelper {
     try {
       if (storedHash.startsWith('$argon2')) return await this.limiter.run(() => verify(storedHash, password));
       if (BCRYPT.test(storedHash)) {
-        return Buffer.byteLength(password) <= BCRYPT_MAX_BYTES && (await this.limiter.run(() => verifyBcrypt(password, storedHash)));
+        return (
+          Buffer.byteLength(password) <= BCRYPT_MAX_BYTES && (await this.limiter.run(() => verifyBcrypt(password, storedHash)))
+        );
       }
     } catch (error) {
       if (error instanceof HashingCapacityError) throw error;

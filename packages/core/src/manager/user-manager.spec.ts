@@ -74,7 +74,11 @@ class LookupUserManager extends MailingUserManager {
 
 /** A manager wired the way the module wires it (property injection), on a Map repository. */
 async function setup(
-  options: { defaultArgon2?: boolean; manager?: typeof UserManager<TestUser, string>; options?: Partial<UsersAuthModuleOptions> } = {},
+  options: {
+    defaultArgon2?: boolean;
+    manager?: typeof UserManager<TestUser, string>;
+    options?: Partial<UsersAuthModuleOptions>;
+  } = {},
 ) {
   const repository = new InMemoryUserRepository<TestUser>();
   const passwordHelper = new Argon2PasswordHelper(options.defaultArgon2 ? {} : { memoryCost: 1024, timeCost: 1 });
@@ -132,7 +136,13 @@ describe('UserManager', () => {
       expect(Object.keys(data).sort()).toEqual(['email', 'hashedPassword', 'nickname']);
       expect(data.hashedPassword).toMatch(/^\$argon2id\$/);
       expect(data.hashedPassword).not.toContain('attacker');
-      expect(user).toMatchObject({ email: 'alice@example.com', nickname: 'ally', isActive: true, isSuperuser: false, isVerified: false });
+      expect(user).toMatchObject({
+        email: 'alice@example.com',
+        nickname: 'ally',
+        isActive: true,
+        isSuperuser: false,
+        isVerified: false,
+      });
       expect(user.id).not.toBe('00000000-0000-4000-8000-000000000000');
     });
 
@@ -231,7 +241,8 @@ describe('UserManager', () => {
       class StrictUserManager extends UserManager<TestUser, string> {
         override async validatePassword(password: string, user: UserCreateInput | TestUser) {
           await super.validatePassword(password, user);
-          if (password.includes(user.email.split('@')[0]!)) throw new InvalidPasswordError('Password should not contain the email');
+          if (password.includes(user.email.split('@')[0]!))
+            throw new InvalidPasswordError('Password should not contain the email');
         }
       }
       const { manager } = await setup({ manager: StrictUserManager });
@@ -352,14 +363,26 @@ describe('UserManager', () => {
       const banned = await manager.update(user, { isActive: false, isSuperuser: true });
       expect(banned).toMatchObject({ isActive: false, isSuperuser: true });
       expect(await repository.get(user.id)).toMatchObject({ isActive: false, isSuperuser: true });
-      await expect(manager.authenticate({ username: 'alice@example.com', password: 'correct horse' })).resolves.toMatchObject({ isActive: false });
+      await expect(manager.authenticate({ username: 'alice@example.com', password: 'correct horse' })).resolves.toMatchObject({
+        isActive: false,
+      });
     });
 
     it('drops them with safe: true (the PATCH /users/me route), and never takes an id or hash', async () => {
       const { manager, repository } = await setup();
       const user = await manager.create(input());
-      await manager.update(user, { isActive: false, isSuperuser: true, isVerified: true, securityStamp: 'chosen', nickname: 'al' }, { safe: true });
-      expect(await repository.get(user.id)).toMatchObject({ isActive: true, isSuperuser: false, isVerified: false, securityStamp: null, nickname: 'al' });
+      await manager.update(
+        user,
+        { isActive: false, isSuperuser: true, isVerified: true, securityStamp: 'chosen', nickname: 'al' },
+        { safe: true },
+      );
+      expect(await repository.get(user.id)).toMatchObject({
+        isActive: true,
+        isSuperuser: false,
+        isVerified: false,
+        securityStamp: null,
+        nickname: 'al',
+      });
       await manager.update(user, { id: randomUUID(), hashedPassword: 'chosen' });
       expect((await repository.get(user.id))!.hashedPassword).toMatch(/^\$argon2id\$/);
     });
@@ -368,7 +391,9 @@ describe('UserManager', () => {
       const { manager, repository, spies } = await setup();
       const user = await manager.create(input({ isVerified: true }));
       for (const currentPassword of [undefined, 'wrong horse']) {
-        await expect(manager.update(user, { email: 'new@example.com', currentPassword }, { safe: true })).rejects.toThrow(InvalidPasswordError);
+        await expect(manager.update(user, { email: 'new@example.com', currentPassword }, { safe: true })).rejects.toThrow(
+          InvalidPasswordError,
+        );
       }
       // Checked before a taken address is refused: a stolen session cannot probe which addresses are taken.
       await manager.create(input({ email: 'taken@example.com' }));
@@ -379,16 +404,23 @@ describe('UserManager', () => {
       expect(moved).toMatchObject({ email: 'new@example.com', isVerified: false });
       expect(await repository.get(user.id)).toMatchObject({ email: 'new@example.com', isVerified: false });
       // Resending the address it already has is no change: no password needed.
-      await expect(manager.update(moved, { email: 'new@example.com', nickname: 'al' }, { safe: true })).resolves.toMatchObject({ nickname: 'al' });
+      await expect(manager.update(moved, { email: 'new@example.com', nickname: 'al' }, { safe: true })).resolves.toMatchObject({
+        nickname: 'al',
+      });
     });
 
     it('lets requireCurrentPassword: false and app code change the email without the password', async () => {
       const { manager } = await setup();
       const user = await manager.create(input());
-      await expect(manager.update(user, { email: 'app@example.com' })).resolves.toMatchObject({ email: 'app@example.com', isVerified: false });
+      await expect(manager.update(user, { email: 'app@example.com' })).resolves.toMatchObject({
+        email: 'app@example.com',
+        isVerified: false,
+      });
       const relaxed = await setup({ options: { requireCurrentPassword: false } });
       const other = await relaxed.manager.create(input());
-      await expect(relaxed.manager.update(other, { email: 'self@example.com' }, { safe: true })).resolves.toMatchObject({ email: 'self@example.com' });
+      await expect(relaxed.manager.update(other, { email: 'self@example.com' }, { safe: true })).resolves.toMatchObject({
+        email: 'self@example.com',
+      });
     });
   });
 
@@ -469,8 +501,18 @@ describe('UserManager', () => {
         expect(repository.size).toBe(0);
 
         const logged = error.mock.calls.map(([message]) => String(message));
-        for (const hook of ['onAfterRegister', 'onAfterUpdate', 'onAfterVerify', 'onAfterResetPassword', 'onAfterLogin', 'onAfterDelete']) {
-          expect(logged.some((line) => line.includes(hook) && line.includes('TypeError')), hook).toBe(true);
+        for (const hook of [
+          'onAfterRegister',
+          'onAfterUpdate',
+          'onAfterVerify',
+          'onAfterResetPassword',
+          'onAfterLogin',
+          'onAfterDelete',
+        ]) {
+          expect(
+            logged.some((line) => line.includes(hook) && line.includes('TypeError')),
+            hook,
+          ).toBe(true);
         }
         expect(logged.join('\n')).not.toContain('secret-in-message');
       } finally {
@@ -493,7 +535,9 @@ describe('UserManager', () => {
       expect(app.lookups).toEqual(['getByEmail:alice@example.com']);
       // The override maps an alias onto alice: every path that looks up by email must see it.
       await expect(manager.create(input({ email: 'alias@example.com' }))).rejects.toThrow(UserAlreadyExistsError);
-      await expect(manager.authenticate({ username: 'alias@example.com', password: 'correct horse' })).resolves.toMatchObject({ id: user.id });
+      await expect(manager.authenticate({ username: 'alias@example.com', password: 'correct horse' })).resolves.toMatchObject({
+        id: user.id,
+      });
       await manager.forgotPassword('alias@example.com');
       expect(app.mailed.reset).toBeDefined();
       const bob = await manager.create(input({ email: 'bob@example.com' }));

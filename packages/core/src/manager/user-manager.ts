@@ -181,7 +181,13 @@ export class UserManager<U extends UserProtocol<ID> = UserProtocol<any>, ID = an
     if (!verified) return null;
     if (!updatedHash) return user;
     // Only if the password did not change meanwhile: a rehash must never undo a reset.
-    return (await this.users.updateIf(user, { hashedPassword: user.hashedPassword } as Partial<U>, { hashedPassword: updatedHash } as Partial<U>)) ?? user;
+    return (
+      (await this.users.updateIf(
+        user,
+        { hashedPassword: user.hashedPassword } as Partial<U>,
+        { hashedPassword: updatedHash } as Partial<U>,
+      )) ?? user
+    );
   }
 
   /** Sends (through `onAfterRequestVerify`) a verification token. @throws UserInactiveError | UserAlreadyVerifiedError */
@@ -228,7 +234,9 @@ export class UserManager<U extends UserProtocol<ID> = UserProtocol<any>, ID = an
     }
     await this.validatePassword(password, user);
     const expected = { hashedPassword: user.hashedPassword, email: user.email, ...this.stampOf(user) } as Partial<U>;
-    const updated = await this.users.updateIf(user, expected, { hashedPassword: await this.passwordHelper.hash(password) } as Partial<U>);
+    const updated = await this.users.updateIf(user, expected, {
+      hashedPassword: await this.passwordHelper.hash(password),
+    } as Partial<U>);
     if (!updated) throw new InvalidResetPasswordTokenError();
     await this.logoutEverywhere(updated);
     await this.afterWrite('onAfterResetPassword', () => this.onAfterResetPassword(updated, request));

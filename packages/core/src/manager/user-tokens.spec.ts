@@ -6,7 +6,14 @@ import { UsersAuthConfigurationError } from '../errors/configuration.errors.js';
 import type { UsersAuthModuleOptions } from '../interfaces/users-auth-module-options.interface.js';
 import { UserTokens } from './user-tokens.js';
 
-const user = { id: randomUUID(), email: 'ada@example.com', hashedPassword: '$argon2id$v=19$m=19456,t=2,p=1$x$y', isActive: true, isSuperuser: false, isVerified: false };
+const user = {
+  id: randomUUID(),
+  email: 'ada@example.com',
+  hashedPassword: '$argon2id$v=19$m=19456,t=2,p=1$x$y',
+  isActive: true,
+  isSuperuser: false,
+  isVerified: false,
+};
 const backends = [new JwtAuthentication({ secret: randomBytes(32), lifetimeSeconds: 60 })];
 const setup = (options: Partial<UsersAuthModuleOptions> = {}) => new UserTokens({ backends, ...options });
 

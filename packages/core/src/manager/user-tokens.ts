@@ -105,7 +105,8 @@ function purposeToken(
   if (!Number.isSafeInteger(lifetime) || lifetime <= 0) {
     throw new UsersAuthConfigurationError(`The ${audience} token lifetime must be a positive whole number of seconds.`);
   }
-  const key = options?.secret !== undefined ? createHmacKey(options.secret, 'HS256', `${audience} token`) : derivedKey(audience, backends);
+  const key =
+    options?.secret !== undefined ? createHmacKey(options.secret, 'HS256', `${audience} token`) : derivedKey(audience, backends);
   return new PurposeToken(key, options?.audience ?? audience, lifetime);
 }
 

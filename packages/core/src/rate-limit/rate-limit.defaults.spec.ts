@@ -5,7 +5,8 @@ import { DEFAULT_RATE_LIMITS, resolveRateLimit } from './rate-limit.defaults.js'
 
 describe('resolveRateLimit', () => {
   it('is on with the defaults unless turned off', () => {
-    for (const option of [undefined, true, {}]) expect(resolveRateLimit(option)).toEqual({ enabled: true, storage: undefined, limits: DEFAULT_RATE_LIMITS });
+    for (const option of [undefined, true, {}])
+      expect(resolveRateLimit(option)).toEqual({ enabled: true, storage: undefined, limits: DEFAULT_RATE_LIMITS });
     expect(resolveRateLimit(false)).toEqual({ enabled: false });
   });
 
@@ -13,7 +14,11 @@ describe('resolveRateLimit', () => {
     const { limits } = resolveRateLimit({ limits: { login: { email: false, address: { limit: 100, windowSeconds: 10 } } } }) as {
       limits: typeof DEFAULT_RATE_LIMITS;
     };
-    expect(limits.login).toEqual({ address: { limit: 100, windowSeconds: 10 }, addressAndEmail: DEFAULT_RATE_LIMITS.login.addressAndEmail, email: false });
+    expect(limits.login).toEqual({
+      address: { limit: 100, windowSeconds: 10 },
+      addressAndEmail: DEFAULT_RATE_LIMITS.login.addressAndEmail,
+      email: false,
+    });
     expect(limits.register).toEqual(DEFAULT_RATE_LIMITS.register);
   });
 

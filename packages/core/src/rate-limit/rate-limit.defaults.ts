@@ -25,7 +25,11 @@ export const DEFAULT_RATE_LIMITS: Readonly<Record<RateLimitedRoute, Readonly<Req
   },
   register: { address: { limit: 5, windowSeconds: 60 }, addressAndEmail: false, email: { limit: 5, windowSeconds: 60 } },
   forgotPassword: { address: { limit: 10, windowSeconds: 60 }, addressAndEmail: false, email: { limit: 3, windowSeconds: 900 } },
-  requestVerifyToken: { address: { limit: 10, windowSeconds: 60 }, addressAndEmail: false, email: { limit: 3, windowSeconds: 900 } },
+  requestVerifyToken: {
+    address: { limit: 10, windowSeconds: 60 },
+    addressAndEmail: false,
+    email: { limit: 3, windowSeconds: 900 },
+  },
   resetPassword: { address: { limit: 10, windowSeconds: 60 }, addressAndEmail: false, email: false },
   verify: { address: { limit: 10, windowSeconds: 60 }, addressAndEmail: false, email: false },
   refresh: { address: { limit: 60, windowSeconds: 60 }, addressAndEmail: false, email: false },
@@ -38,18 +42,26 @@ export type RateLimitCounter = (typeof RATE_LIMIT_COUNTERS)[number];
 /** `rateLimit` resolved: off, or every route's every counter. */
 export type RateLimitSettings =
   | { enabled: false }
-  | { enabled: true; storage?: UsersAuthRateLimitOptions['storage']; limits: Record<RateLimitedRoute, Record<RateLimitCounter, RateLimitRule | false>> };
+  | {
+      enabled: true;
+      storage?: UsersAuthRateLimitOptions['storage'];
+      limits: Record<RateLimitedRoute, Record<RateLimitCounter, RateLimitRule | false>>;
+    };
 
 /** @throws UsersAuthConfigurationError for an unknown route or counter, or a rule that is not positive numbers */
 export function resolveRateLimit(option: boolean | UsersAuthRateLimitOptions | undefined): RateLimitSettings {
   if (option === false) return { enabled: false };
   const given = option === true || option === undefined ? {} : option;
   for (const [route, counters] of Object.entries(given.limits ?? {})) {
-    if (!(route in DEFAULT_RATE_LIMITS)) throw invalid(`unknown route "${route}" (one of ${Object.keys(DEFAULT_RATE_LIMITS).join(', ')})`);
+    if (!(route in DEFAULT_RATE_LIMITS))
+      throw invalid(`unknown route "${route}" (one of ${Object.keys(DEFAULT_RATE_LIMITS).join(', ')})`);
     for (const [counter, rule] of Object.entries(counters ?? {})) assertRule(`${route}.${counter}`, counter, rule);
   }
   const limits = Object.fromEntries(
-    Object.entries(DEFAULT_RATE_LIMITS).map(([route, defaults]) => [route, { ...defaults, ...given.limits?.[route as RateLimitedRoute] }]),
+    Object.entries(DEFAULT_RATE_LIMITS).map(([route, defaults]) => [
+      route,
+      { ...defaults, ...given.limits?.[route as RateLimitedRoute] },
+    ]),
   ) as Record<RateLimitedRoute, Record<RateLimitCounter, RateLimitRule | false>>;
   return { enabled: true, storage: given.storage, limits };
 }
@@ -61,7 +73,12 @@ function assertRule(path: string, counter: string, rule: unknown): void {
   if (rule === false) return;
   const { limit, windowSeconds, blockSeconds } = (rule ?? {}) as Partial<RateLimitRule>;
   const positive = (value: unknown) => typeof value === 'number' && Number.isFinite(value) && value > 0;
-  if (!positive(limit) || !Number.isInteger(limit) || !positive(windowSeconds) || (blockSeconds !== undefined && !positive(blockSeconds))) {
+  if (
+    !positive(limit) ||
+    !Number.isInteger(limit) ||
+    !positive(windowSeconds) ||
+    (blockSeconds !== undefined && !positive(blockSeconds))
+  ) {
     throw invalid(`"${path}" must be false or { limit: a positive integer, windowSeconds: > 0, blockSeconds?: > 0 }`);
   }
 }

@@ -10,7 +10,11 @@ export const HMAC_ALGORITHMS = Object.keys(MIN_HMAC_BYTES) as HmacAlgorithm[];
  * Text that is a public or private key, not a random secret: PEM (any label), OpenSSH public keys, a JWK. Used as an
  * HMAC secret, a public key would let anyone who has it mint tokens (algorithm confusion by configuration).
  */
-const KEY_TEXT = [/-----BEGIN [A-Z0-9 ]+-----/, /^\s*(?:ssh-(?:rsa|dss|ed25519|ed448)|ecdsa-sha2-\S+|sk-\S+@openssh\.com) /, /^\s*\{[\s\S]*"kty"\s*:/];
+const KEY_TEXT = [
+  /-----BEGIN [A-Z0-9 ]+-----/,
+  /^\s*(?:ssh-(?:rsa|dss|ed25519|ed448)|ecdsa-sha2-\S+|sk-\S+@openssh\.com) /,
+  /^\s*\{[\s\S]*"kty"\s*:/,
+];
 
 /**
  * Turns a configured secret into a `KeyObject`: jsonwebtoken then skips trying to parse it as a PEM public key on

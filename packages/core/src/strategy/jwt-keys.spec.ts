@@ -48,8 +48,18 @@ describe('JWT key configuration (startup errors say how to fix them)', () => {
     it.each([
       ['RS256', 'an EC key', () => ec().privateKey, /RS256 needs an RSA key, got a ec key/],
       ['RS256', 'an Ed25519 key', () => ed().privateKey, /RS256 needs an RSA key, got a ed25519 key/],
-      ['RS256', 'an RSA-PSS key', () => generateKeyPairSync('rsa-pss', { modulusLength: 2048 }).privateKey, /RS256 needs an RSA key, got a rsa-pss key/],
-      ['RS256', 'a DSA key', () => generateKeyPairSync('dsa', { modulusLength: 2048, divisorLength: 224 }).privateKey, /got a dsa key/],
+      [
+        'RS256',
+        'an RSA-PSS key',
+        () => generateKeyPairSync('rsa-pss', { modulusLength: 2048 }).privateKey,
+        /RS256 needs an RSA key, got a rsa-pss key/,
+      ],
+      [
+        'RS256',
+        'a DSA key',
+        () => generateKeyPairSync('dsa', { modulusLength: 2048, divisorLength: 224 }).privateKey,
+        /got a dsa key/,
+      ],
       ['ES256', 'an RSA key', () => rsa().privateKey, /ES256 needs an EC key, got a rsa key/],
       ['ES256', 'an Ed25519 key', () => ed().privateKey, /ES256 needs an EC key/],
       ['EdDSA', 'an RSA key', () => rsa().privateKey, /EdDSA here means Ed25519, got a rsa key/],
@@ -61,15 +71,19 @@ describe('JWT key configuration (startup errors say how to fix them)', () => {
     });
 
     it('checks verify-only public keys the same way', () => {
-      expect(startupError({ algorithm: 'ES256', verifyOnly: true, keys: [{ kid: 'k', publicKey: rsa().publicKey }] }).message).toMatch(
-        /ES256 needs an EC key/,
-      );
+      expect(
+        startupError({ algorithm: 'ES256', verifyOnly: true, keys: [{ kid: 'k', publicKey: rsa().publicKey }] }).message,
+      ).toMatch(/ES256 needs an EC key/);
     });
   });
 
   describe('secrets and key pairs do not mix', () => {
     it.each(['HS256', 'HS384', 'HS512'] as const)('%s refuses a private or public key in keys', (algorithm) => {
-      for (const key of [{ privateKey: rsa().privateKey }, { publicKey: rsa().publicKey }, { privateKey: rsa().privateKey, secret: randomBytes(64) }]) {
+      for (const key of [
+        { privateKey: rsa().privateKey },
+        { publicKey: rsa().publicKey },
+        { privateKey: rsa().privateKey, secret: randomBytes(64) },
+      ]) {
         const { message } = startupError({ algorithm, keys: [{ kid: 'k', ...key }] });
         expect(message).toContain(`${algorithm} is symmetric`);
         expect(message).toContain(`set algorithm 'RS256', 'ES256' or 'EdDSA'`);
@@ -78,70 +92,88 @@ describe('JWT key configuration (startup errors say how to fix them)', () => {
 
     it('HS256 refuses a private or public KeyObject as secret', () => {
       for (const secret of [rsa().privateKey, ec().publicKey]) {
-        expect(startupError({ secret }).message).toMatch(/HS256 needs a secret key, got a (private|public) key.*keys: \[\{ kid, privateKey \}\]/);
+        expect(startupError({ secret }).message).toMatch(
+          /HS256 needs a secret key, got a (private|public) key.*keys: \[\{ kid, privateKey \}\]/,
+        );
         expect(startupError({ keys: [{ kid: 'k', secret }] }).message).toMatch(/needs a secret key/);
       }
     });
 
-    it.each(['RS256', 'ES256', 'EdDSA'] as const)('%s refuses secret (top level or per key) and secret KeyObjects as keys', (algorithm) => {
-      expect(startupError({ algorithm, secret: randomBytes(32) }).message).toMatch(/signs with a key pair, not `secret`/);
-      expect(startupError({ algorithm, keys: [{ kid: 'k', secret: randomBytes(32) }] }).message).toMatch(
-        /`secret` is for HS256\/HS384\/HS512/,
-      );
-      const secret = createSecretKey(randomBytes(32));
-      expect(startupError({ algorithm, keys: [{ kid: 'k', privateKey: secret }] }).message).toMatch(/privateKey is a secret key/);
-      expect(startupError({ algorithm, keys: [{ kid: 'k', publicKey: secret }] }).message).toMatch(/publicKey is a secret key/);
-    });
+    it.each(['RS256', 'ES256', 'EdDSA'] as const)(
+      '%s refuses secret (top level or per key) and secret KeyObjects as keys',
+      (algorithm) => {
+        expect(startupError({ algorithm, secret: randomBytes(32) }).message).toMatch(/signs with a key pair, not `secret`/);
+        expect(startupError({ algorithm, keys: [{ kid: 'k', secret: randomBytes(32) }] }).message).toMatch(
+          /`secret` is for HS256\/HS384\/HS512/,
+        );
+        const secret = createSecretKey(randomBytes(32));
+        expect(startupError({ algorithm, keys: [{ kid: 'k', privateKey: secret }] }).message).toMatch(
+          /privateKey is a secret key/,
+        );
+        expect(startupError({ algorithm, keys: [{ kid: 'k', publicKey: secret }] }).message).toMatch(/publicKey is a secret key/);
+      },
+    );
 
     it('refuses secret and keys together, and no key at all', () => {
-      expect(startupError({ secret: randomBytes(32), keys: [{ kid: 'k', secret: randomBytes(32) }] }).message).toMatch(/either `secret` or `keys`/);
+      expect(startupError({ secret: randomBytes(32), keys: [{ kid: 'k', secret: randomBytes(32) }] }).message).toMatch(
+        /either `secret` or `keys`/,
+      );
       expect(startupError({ keys: [] }).message).toMatch(/non-empty array/);
       expect(startupError({ algorithm: 'ES256' }).message).toMatch(/keys: \[\{ kid: '2026-01', privateKey \}\]/);
       expect(startupError({}).message).toMatch(/the secret is missing/);
     });
 
     it('refuses a private key passed as publicKey and a public key passed as privateKey', () => {
-      expect(startupError({ algorithm: 'ES256', keys: [{ kid: 'k', publicKey: ec().privateKey }] }).message).toMatch(/publicKey is a private key/);
-      expect(startupError({ algorithm: 'ES256', keys: [{ kid: 'k', privateKey: ec().publicKey }] }).message).toMatch(/privateKey is a public key/);
-      const pem = ec().privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
-      expect(startupError({ algorithm: 'ES256', keys: [{ kid: 'k', privateKey: ec().privateKey, publicKey: pem }] }).message).toMatch(
-        /publicKey must be a public KeyObject or PEM/,
+      expect(startupError({ algorithm: 'ES256', keys: [{ kid: 'k', publicKey: ec().privateKey }] }).message).toMatch(
+        /publicKey is a private key/,
       );
+      expect(startupError({ algorithm: 'ES256', keys: [{ kid: 'k', privateKey: ec().publicKey }] }).message).toMatch(
+        /privateKey is a public key/,
+      );
+      const pem = ec().privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+      expect(
+        startupError({ algorithm: 'ES256', keys: [{ kid: 'k', privateKey: ec().privateKey, publicKey: pem }] }).message,
+      ).toMatch(/publicKey must be a public KeyObject or PEM/);
     });
 
     it('refuses a publicKey that is not the half of its privateKey', () => {
       const other = testKeyPair('ES256', 'other');
-      expect(startupError({ algorithm: 'ES256', keys: [{ kid: 'k', privateKey: ec().privateKey, publicKey: other.publicKey }] }).message).toMatch(
-        /not the public half of privateKey/,
-      );
+      expect(
+        startupError({ algorithm: 'ES256', keys: [{ kid: 'k', privateKey: ec().privateKey, publicKey: other.publicKey }] })
+          .message,
+      ).toMatch(/not the public half of privateKey/);
     });
   });
 
   describe('PEM text', () => {
-    it.each(['RS256', 'ES256', 'EdDSA'] as const)('%s accepts PKCS#8 / SPKI PEM strings and signs with them', async (algorithm) => {
-      const { privateKey, publicKey } = pairOf(algorithm);
-      const strategy = new JwtStrategy({
-        ...base,
-        algorithm,
-        keys: [
-          { kid: 'new', privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string },
-          { kid: 'old', publicKey: publicKey.export({ type: 'spki', format: 'pem' }) as string },
-        ],
-      });
-      expect(strategy.signingKid).toBe('new');
-      expect(strategy.publicJwks().map((key) => key.kid)).toEqual(['new', 'old']);
-    });
+    it.each(['RS256', 'ES256', 'EdDSA'] as const)(
+      '%s accepts PKCS#8 / SPKI PEM strings and signs with them',
+      async (algorithm) => {
+        const { privateKey, publicKey } = pairOf(algorithm);
+        const strategy = new JwtStrategy({
+          ...base,
+          algorithm,
+          keys: [
+            { kid: 'new', privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string },
+            { kid: 'old', publicKey: publicKey.export({ type: 'spki', format: 'pem' }) as string },
+          ],
+        });
+        expect(strategy.signingKid).toBe('new');
+        expect(strategy.publicJwks().map((key) => key.kid)).toEqual(['new', 'old']);
+      },
+    );
 
     it('accepts PKCS#1 RSA and SEC1 EC private keys, and PKCS#1 RSA public keys', () => {
-      expect(() =>
-        new JwtStrategy({
-          ...base,
-          algorithm: 'RS256',
-          keys: [
-            { kid: 'a', privateKey: rsa().privateKey.export({ type: 'pkcs1', format: 'pem' }) as string },
-            { kid: 'b', publicKey: testKeyPair('RS256', 'b').publicKey.export({ type: 'pkcs1', format: 'pem' }) as string },
-          ],
-        }),
+      expect(
+        () =>
+          new JwtStrategy({
+            ...base,
+            algorithm: 'RS256',
+            keys: [
+              { kid: 'a', privateKey: rsa().privateKey.export({ type: 'pkcs1', format: 'pem' }) as string },
+              { kid: 'b', publicKey: testKeyPair('RS256', 'b').publicKey.export({ type: 'pkcs1', format: 'pem' }) as string },
+            ],
+          }),
       ).not.toThrow();
       const sec1 = ec().privateKey.export({ type: 'sec1', format: 'pem' }) as string;
       expect(() => new JwtStrategy({ ...base, algorithm: 'ES256', keys: [{ kid: 'a', privateKey: sec1 }] })).not.toThrow();
@@ -153,9 +185,18 @@ describe('JWT key configuration (startup errors say how to fix them)', () => {
       expect(error.message).toMatch(/privateKey must be a private KeyObject or PEM text/);
       expect(error.message).not.toContain(junk);
       const broken = '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n';
-      expect(startupError({ algorithm: 'RS256', keys: [{ kid: 'k', privateKey: broken }] }).message).toMatch(/not a readable PEM private key/);
-      const encrypted = rsa().privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'pw' }) as string;
-      expect(startupError({ algorithm: 'RS256', keys: [{ kid: 'k', privateKey: encrypted }] }).message).toMatch(/decrypted first/);
+      expect(startupError({ algorithm: 'RS256', keys: [{ kid: 'k', privateKey: broken }] }).message).toMatch(
+        /not a readable PEM private key/,
+      );
+      const encrypted = rsa().privateKey.export({
+        type: 'pkcs8',
+        format: 'pem',
+        cipher: 'aes-256-cbc',
+        passphrase: 'pw',
+      }) as string;
+      expect(startupError({ algorithm: 'RS256', keys: [{ kid: 'k', privateKey: encrypted }] }).message).toMatch(
+        /decrypted first/,
+      );
       expect(startupError({ algorithm: 'RS256', verifyOnly: true, keys: [{ kid: 'k', publicKey: 'AAAA' }] }).message).toMatch(
         /publicKey must be a public KeyObject or PEM/,
       );
@@ -170,9 +211,14 @@ describe('JWT key configuration (startup errors say how to fix them)', () => {
         { kid: 'k', publicKey: testKeyPair('RS256', 'b').publicKey },
       ];
       expect(startupError({ algorithm: 'RS256', keys }).message).toMatch(/duplicate kid "k": every key needs its own kid/);
-      expect(startupError({ keys: [{ kid: 'k', secret: randomBytes(32) }, { kid: 'k', secret: randomBytes(32) }] }).message).toMatch(
-        /duplicate kid "k"/,
-      );
+      expect(
+        startupError({
+          keys: [
+            { kid: 'k', secret: randomBytes(32) },
+            { kid: 'k', secret: randomBytes(32) },
+          ],
+        }).message,
+      ).toMatch(/duplicate kid "k"/);
     });
 
     it.each([
@@ -199,7 +245,9 @@ describe('JWT key configuration (startup errors say how to fix them)', () => {
         { kid: 'a', privateKey: ed().privateKey },
         { kid: 'b', publicKey: testKeyPair('EdDSA', 'b').publicKey },
       ];
-      expect(startupError({ algorithm: 'EdDSA', keys, signingKid: 'c' }).message).toMatch(/signingKid "c" is not among the keys \(a, b\)/);
+      expect(startupError({ algorithm: 'EdDSA', keys, signingKid: 'c' }).message).toMatch(
+        /signingKid "c" is not among the keys \(a, b\)/,
+      );
       expect(startupError({ algorithm: 'EdDSA', keys, signingKid: 'b' }).message).toMatch(/signingKid "b" has no privateKey/);
     });
 
@@ -214,8 +262,12 @@ describe('JWT key configuration (startup errors say how to fix them)', () => {
     });
 
     it('HMAC keys are checked like secret: length per algorithm, no PEM', () => {
-      expect(startupError({ keys: [{ kid: 'k', secret: randomBytes(31) }] }).message).toMatch(/key "k": the secret is 31 bytes; HS256 needs at least 32/);
-      expect(startupError({ algorithm: 'HS512', keys: [{ kid: 'k', secret: randomBytes(48) }] }).message).toMatch(/randomBytes\(64\)/);
+      expect(startupError({ keys: [{ kid: 'k', secret: randomBytes(31) }] }).message).toMatch(
+        /key "k": the secret is 31 bytes; HS256 needs at least 32/,
+      );
+      expect(startupError({ algorithm: 'HS512', keys: [{ kid: 'k', secret: randomBytes(48) }] }).message).toMatch(
+        /randomBytes\(64\)/,
+      );
       const pem = rsa().publicKey.export({ type: 'spki', format: 'pem' }) as string;
       expect(startupError({ keys: [{ kid: 'k', secret: pem }] }).message).toMatch(/PEM, OpenSSH or JWK/);
     });
@@ -224,40 +276,63 @@ describe('JWT key configuration (startup errors say how to fix them)', () => {
   describe('verifyOnly', () => {
     it('is for key pairs only', () => {
       expect(startupError({ secret: randomBytes(32), verifyOnly: true }).message).toMatch(/verifyOnly is for key pairs/);
-      expect(startupError({ keys: [{ kid: 'k', secret: randomBytes(32) }], verifyOnly: true }).message).toMatch(/verifyOnly is for key pairs/);
+      expect(startupError({ keys: [{ kid: 'k', secret: randomBytes(32) }], verifyOnly: true }).message).toMatch(
+        /verifyOnly is for key pairs/,
+      );
     });
 
     it('refuses private keys and signingKid', () => {
-      expect(startupError({ algorithm: 'EdDSA', verifyOnly: true, keys: [{ kid: 'a', privateKey: ed().privateKey }] }).message).toMatch(
-        /verifyOnly is set, yet key "a" has a privateKey/,
-      );
       expect(
-        startupError({ algorithm: 'EdDSA', verifyOnly: true, signingKid: 'a', keys: [{ kid: 'a', publicKey: ed().publicKey }] }).message,
+        startupError({ algorithm: 'EdDSA', verifyOnly: true, keys: [{ kid: 'a', privateKey: ed().privateKey }] }).message,
+      ).toMatch(/verifyOnly is set, yet key "a" has a privateKey/);
+      expect(
+        startupError({ algorithm: 'EdDSA', verifyOnly: true, signingKid: 'a', keys: [{ kid: 'a', publicKey: ed().publicKey }] })
+          .message,
       ).toMatch(/signingKid is set/);
     });
   });
 
   describe('password fingerprint on key pairs', () => {
-    it.each(['RS256', 'ES256', 'EdDSA'] as const)('%s needs fingerprintSecret, or revokeOnPasswordChange: false, said in the error', (algorithm) => {
-      const keys = [{ kid: 'k', privateKey: pairOf(algorithm).privateKey }];
-      const { message } = startupError({ algorithm, keys, fingerprintSecret: undefined });
-      expect(message).toMatch(/Set fingerprintSecret/);
-      expect(message).toMatch(/revokeOnPasswordChange: false/);
-      expect(startupError({ algorithm, keys, fingerprintSecret: undefined, revokeOnPasswordChange: true }).message).toMatch(/fingerprintSecret/);
-      expect(() => new JwtStrategy({ ...base, algorithm, keys, fingerprintSecret: undefined, revokeOnPasswordChange: false })).not.toThrow();
-    });
+    it.each(['RS256', 'ES256', 'EdDSA'] as const)(
+      '%s needs fingerprintSecret, or revokeOnPasswordChange: false, said in the error',
+      (algorithm) => {
+        const keys = [{ kid: 'k', privateKey: pairOf(algorithm).privateKey }];
+        const { message } = startupError({ algorithm, keys, fingerprintSecret: undefined });
+        expect(message).toMatch(/Set fingerprintSecret/);
+        expect(message).toMatch(/revokeOnPasswordChange: false/);
+        expect(startupError({ algorithm, keys, fingerprintSecret: undefined, revokeOnPasswordChange: true }).message).toMatch(
+          /fingerprintSecret/,
+        );
+        expect(
+          () => new JwtStrategy({ ...base, algorithm, keys, fingerprintSecret: undefined, revokeOnPasswordChange: false }),
+        ).not.toThrow();
+      },
+    );
 
     it('checks fingerprintSecret like any secret', () => {
       const keys = [{ kid: 'k', privateKey: ed().privateKey }];
-      expect(startupError({ algorithm: 'EdDSA', keys, fingerprintSecret: randomBytes(31) }).message).toMatch(/fingerprintSecret: the secret is 31 bytes/);
+      expect(startupError({ algorithm: 'EdDSA', keys, fingerprintSecret: randomBytes(31) }).message).toMatch(
+        /fingerprintSecret: the secret is 31 bytes/,
+      );
       const pem = ed().publicKey.export({ type: 'spki', format: 'pem' }) as string;
-      expect(startupError({ algorithm: 'EdDSA', keys, fingerprintSecret: pem }).message).toMatch(/fingerprintSecret: the secret is a PEM/);
+      expect(startupError({ algorithm: 'EdDSA', keys, fingerprintSecret: pem }).message).toMatch(
+        /fingerprintSecret: the secret is a PEM/,
+      );
     });
   });
 
   describe('parseJwtKeySet', () => {
     it('finds keys by kid with a Map: inherited property names are not kids', () => {
-      const set = parseJwtKeySet({ algorithm: 'EdDSA', keys: [{ kid: 'a', privateKey: ed().privateKey }, { kid: 'b', publicKey: testKeyPair('EdDSA', 'b').publicKey }] }, 'test');
+      const set = parseJwtKeySet(
+        {
+          algorithm: 'EdDSA',
+          keys: [
+            { kid: 'a', privateKey: ed().privateKey },
+            { kid: 'b', publicKey: testKeyPair('EdDSA', 'b').publicKey },
+          ],
+        },
+        'test',
+      );
       for (const kid of ['__proto__', 'constructor', 'hasOwnProperty', 'toString', 'c']) expect(set.find(kid)).toBeUndefined();
       expect(set.find(undefined)).toBeUndefined();
       expect(set.find('b')?.key.equals(testKeyPair('EdDSA', 'b').publicKey)).toBe(true);

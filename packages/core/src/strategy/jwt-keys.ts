@@ -245,14 +245,16 @@ function assertFitsAlgorithm(key: KeyObject, algorithm: AsymmetricAlgorithm, whe
   const details = key.asymmetricKeyDetails ?? {};
   const fix = howToMakeKey(algorithm);
   if (algorithm === 'RS256') {
-    if (type !== 'rsa') throw new UsersAuthConfigurationError(`${where}: RS256 needs an RSA key, got ${describeKeyType(key)}. ${fix}`);
+    if (type !== 'rsa')
+      throw new UsersAuthConfigurationError(`${where}: RS256 needs an RSA key, got ${describeKeyType(key)}. ${fix}`);
     if ((details.modulusLength ?? 0) < 2048) {
       throw new UsersAuthConfigurationError(
         `${where}: the RSA key is ${details.modulusLength ?? 0} bits; RS256 needs at least 2048 (3072 recommended). ${fix}`,
       );
     }
   } else if (algorithm === 'ES256') {
-    if (type !== 'ec') throw new UsersAuthConfigurationError(`${where}: ES256 needs an EC key, got ${describeKeyType(key)}. ${fix}`);
+    if (type !== 'ec')
+      throw new UsersAuthConfigurationError(`${where}: ES256 needs an EC key, got ${describeKeyType(key)}. ${fix}`);
     if (details.namedCurve !== 'prime256v1') {
       throw new UsersAuthConfigurationError(
         `${where}: ES256 needs an EC key on curve P-256 (prime256v1), got curve ${details.namedCurve ?? 'unknown'}. ${fix}`,
@@ -265,8 +267,14 @@ function assertFitsAlgorithm(key: KeyObject, algorithm: AsymmetricAlgorithm, whe
 
 function howToMakeKey(algorithm: AsymmetricAlgorithm): string {
   const how = {
-    RS256: [`generateKeyPairSync('rsa', { modulusLength: 3072 })`, 'openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072'],
-    ES256: [`generateKeyPairSync('ec', { namedCurve: 'P-256' })`, 'openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256'],
+    RS256: [
+      `generateKeyPairSync('rsa', { modulusLength: 3072 })`,
+      'openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072',
+    ],
+    ES256: [
+      `generateKeyPairSync('ec', { namedCurve: 'P-256' })`,
+      'openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256',
+    ],
     EdDSA: [`generateKeyPairSync('ed25519')`, 'openssl genpkey -algorithm ed25519'],
   }[algorithm];
   return `Make one with ${how[0]} (node:crypto) or \`${how[1]}\`.`;

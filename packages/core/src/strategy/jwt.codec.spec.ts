@@ -10,7 +10,9 @@ const RFC7515_PAYLOAD = 'eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA
 
 /** RFC 7515 A.1: HS256 with the JWK `k` below. */
 const A1 = {
-  key: createSecretKey(Buffer.from('AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow', 'base64url')),
+  key: createSecretKey(
+    Buffer.from('AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow', 'base64url'),
+  ),
   header: 'eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9',
   signature: 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk',
 };
@@ -41,7 +43,10 @@ const A3_JWK: JsonWebKey = {
   y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0',
   d: 'jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI',
 };
-const A3 = { header: 'eyJhbGciOiJFUzI1NiJ9', signature: 'DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-Kg6NU1Q' };
+const A3 = {
+  header: 'eyJhbGciOiJFUzI1NiJ9',
+  signature: 'DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-Kg6NU1Q',
+};
 
 /** RFC 8037 A.1, A.4, A.5: Ed25519 (deterministic), payload "Example of Ed25519 signing". */
 const RFC8037_JWK: JsonWebKey = {
@@ -105,7 +110,10 @@ describe('JWS signatures (RFC 7515 appendix A, RFC 8037 appendix A)', () => {
   });
 
   it('the vectors pass the signature step of the codec and are then refused on their claims (exp in 2011, no sub, no aud)', () => {
-    const codec = new JwtCodec(parseJwtKeySet({ algorithm: 'RS256', keys: [{ kid: 'k', publicKey: publicOf(A2_JWK) }], verifyOnly: true }, 't'), ['x']);
+    const codec = new JwtCodec(
+      parseJwtKeySet({ algorithm: 'RS256', keys: [{ kid: 'k', publicKey: publicOf(A2_JWK) }], verifyOnly: true }, 't'),
+      ['x'],
+    );
     const token = `${A2.header}.${RFC7515_PAYLOAD}.${A2.signature}`;
     expect(codec.keyFor(token)).toBeDefined();
     expect(codec.verify(token)).toBeNull();
@@ -116,10 +124,18 @@ describe('JWS signatures (RFC 7515 appendix A, RFC 8037 appendix A)', () => {
 function keysFor(algorithm: JwtAlgorithm, name = 'codec') {
   if (algorithm.startsWith('HS')) {
     const secret = randomBytes(64);
-    return { keySet: parseJwtKeySet({ algorithm, keys: [{ kid: 'k', secret }] }, 't'), signKey: secret, verifyKey: secret as Buffer | KeyObject };
+    return {
+      keySet: parseJwtKeySet({ algorithm, keys: [{ kid: 'k', secret }] }, 't'),
+      signKey: secret,
+      verifyKey: secret as Buffer | KeyObject,
+    };
   }
   const pair = testKeyPair(algorithm as 'RS256' | 'ES256', name);
-  return { keySet: parseJwtKeySet({ algorithm, keys: [{ kid: 'k', privateKey: pair.privateKey }] }, 't'), signKey: pair.privateKey, verifyKey: pair.publicKey };
+  return {
+    keySet: parseJwtKeySet({ algorithm, keys: [{ kid: 'k', privateKey: pair.privateKey }] }, 't'),
+    signKey: pair.privateKey,
+    verifyKey: pair.publicKey,
+  };
 }
 
 describe.each(['HS256', 'HS384', 'HS512', 'RS256', 'ES256'] as const)('cross-check with jsonwebtoken, %s', (algorithm) => {
@@ -128,25 +144,42 @@ describe.each(['HS256', 'HS384', 'HS512', 'RS256', 'ES256'] as const)('cross-che
   it('tokens signed by the codec verify in jsonwebtoken, with the same claims', () => {
     const { keySet, verifyKey } = keysFor(algorithm);
     const token = new JwtCodec(keySet, audience).sign({ sub: 'alice', pfp: 'x' }, 60);
-    const { header, payload } = jsonwebtoken.verify(token, verifyKey, { algorithms: [algorithm as Algorithm], audience: audience[0], complete: true });
+    const { header, payload } = jsonwebtoken.verify(token, verifyKey, {
+      algorithms: [algorithm as Algorithm],
+      audience: audience[0],
+      complete: true,
+    });
     expect(header).toEqual({ alg: algorithm, typ: 'JWT', kid: 'k' });
     expect(payload).toMatchObject({ sub: 'alice', aud: audience[0], pfp: 'x' });
   });
 
   it('tokens signed by jsonwebtoken verify in the codec, with the same claims', () => {
     const { keySet, signKey } = keysFor(algorithm);
-    const token = jsonwebtoken.sign({ sub: 'alice', aud: audience[0], pfp: 'x' }, signKey, { algorithm: algorithm as Algorithm, expiresIn: 60, keyid: 'k' });
-    expect(new JwtCodec(keySet, audience).verify(token)).toMatchObject({ kid: 'k', claims: { sub: 'alice', aud: audience[0], pfp: 'x' } });
+    const token = jsonwebtoken.sign({ sub: 'alice', aud: audience[0], pfp: 'x' }, signKey, {
+      algorithm: algorithm as Algorithm,
+      expiresIn: 60,
+      keyid: 'k',
+    });
+    expect(new JwtCodec(keySet, audience).verify(token)).toMatchObject({
+      kid: 'k',
+      claims: { sub: 'alice', aud: audience[0], pfp: 'x' },
+    });
   });
 
   it('both refuse a token of another key, another audience, or expired', () => {
     const { keySet, verifyKey } = keysFor(algorithm);
     const codec = new JwtCodec(keySet, audience);
     const other = new JwtCodec(keysFor(algorithm, 'other').keySet, audience);
-    const tokens = [other.sign({ sub: 'a' }, 60), new JwtCodec(keySet, ['elsewhere']).sign({ sub: 'a' }, 60), codec.sign({ sub: 'a' }, -1)];
+    const tokens = [
+      other.sign({ sub: 'a' }, 60),
+      new JwtCodec(keySet, ['elsewhere']).sign({ sub: 'a' }, 60),
+      codec.sign({ sub: 'a' }, -1),
+    ];
     for (const token of tokens) {
       expect(codec.verify(token)).toBeNull();
-      expect(() => jsonwebtoken.verify(token, verifyKey, { algorithms: [algorithm as Algorithm], audience: audience[0] })).toThrow();
+      expect(() =>
+        jsonwebtoken.verify(token, verifyKey, { algorithms: [algorithm as Algorithm], audience: audience[0] }),
+      ).toThrow();
     }
   });
 });

@@ -1,6 +1,6 @@
-import { createPublicKey, hkdfSync, randomBytes, randomUUID, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { createPublicKey, hkdfSync, randomBytes, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import jsonwebtoken from 'jsonwebtoken';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   b64json,
   forgeHmac,
@@ -16,11 +16,9 @@ import {
 } from '@nest-users/testing';
 import { JwtAuthentication } from '../backend/jwt-authentication.js';
 import { UsersAuthConfigurationError } from '../errors/configuration.errors.js';
-import { InvalidIdError, UserNotExistsError } from '../errors/user.errors.js';
 import type { UserProtocol } from '../interfaces/user.interface.js';
 import { UserTokens } from '../manager/user-tokens.js';
 import { JwtStrategy, type JwtStrategyOptions } from './jwt.strategy.js';
-import type { UserLookup } from './strategy.interface.js';
 
 type TestUser = UserProtocol<string>;
 const ALGORITHMS: AsymmetricAlgorithm[] = ['RS256', 'ES256', 'EdDSA'];
@@ -34,8 +32,6 @@ function jwtStrategy(options: JwtStrategyOptions): JwtStrategy<TestUser> {
   return strategy;
 }
 
-
-
 /**
  * A backend mid-rotation: key `b` signs, key `a` (public part only) still verifies. `old` is how the backend was
  * configured before the rotation (key `a` signing), with the same fingerprint secret.
@@ -44,12 +40,20 @@ function baseSetup(algorithm: AsymmetricAlgorithm, options: Partial<JwtStrategyO
   const a = testKeyPair(algorithm, 'a');
   const b = testKeyPair(algorithm, 'b');
   const base = { algorithm, lifetimeSeconds: 3600, fingerprintSecret };
-  const strategy = jwtStrategy({ ...base, keys: [{ kid: 'b', privateKey: b.privateKey }, { kid: 'a', publicKey: a.publicKey }], ...options });
+  const strategy = jwtStrategy({
+    ...base,
+    keys: [
+      { kid: 'b', privateKey: b.privateKey },
+      { kid: 'a', publicKey: a.publicKey },
+    ],
+    ...options,
+  });
   const old = jwtStrategy({ ...base, keys: [{ kid: 'a', privateKey: a.privateKey }] });
   const alice = makeTestUser('alice@example.com');
   const bob = makeTestUser('bob@example.com');
   const users = userLookup(alice, bob);
-  const pfpOf = async (user: TestUser, by = strategy) => (jsonwebtoken.decode(await by.writeToken(user)) as jsonwebtoken.JwtPayload).pfp;
+  const pfpOf = async (user: TestUser, by = strategy) =>
+    (jsonwebtoken.decode(await by.writeToken(user)) as jsonwebtoken.JwtPayload).pfp;
   const claims = async (extra: Record<string, unknown> = {}) => ({
     sub: alice.id,
     aud: AUDIENCE,
@@ -60,7 +64,8 @@ function baseSetup(algorithm: AsymmetricAlgorithm, options: Partial<JwtStrategyO
   });
   const header = (extra: Record<string, unknown> = {}) => ({ alg: algorithm, typ: 'JWT', kid: 'b', ...extra });
   /** Signed by hand with key b (or `key`), any header and payload. */
-  const sign = (head: Record<string, unknown>, payload: unknown, key: KeyObject = b.privateKey, alg?: string) => forgeSigned(head, payload, key, alg);
+  const sign = (head: Record<string, unknown>, payload: unknown, key: KeyObject = b.privateKey, alg?: string) =>
+    forgeSigned(head, payload, key, alg);
   return { algorithm, a, b, strategy, old, alice, bob, users, claims, header, sign, pfpOf };
 }
 type Setup = ReturnType<typeof baseSetup>;
@@ -76,7 +81,8 @@ async function expectRejected({ strategy, users }: Setup, token: string) {
 // Every verdict must be the same with the verified-token cache on (the default) and off.
 const CASES = ALGORITHMS.flatMap((algorithm) => [1024, 0].map((size) => [algorithm, size] as const));
 describe.each(CASES)('JwtStrategy with %s (verifiedTokenCacheSize %i)', (algorithm, verifiedTokenCacheSize) => {
-  const setup = (alg: AsymmetricAlgorithm, options: Partial<JwtStrategyOptions> = {}) => baseSetup(alg, { verifiedTokenCacheSize, ...options });
+  const setup = (alg: AsymmetricAlgorithm, options: Partial<JwtStrategyOptions> = {}) =>
+    baseSetup(alg, { verifiedTokenCacheSize, ...options });
   describe('a token it wrote', () => {
     it('carries alg and the kid of the signing key, exactly sub, aud, iat, exp, pfp, and round-trips', async () => {
       const ctx = setup(algorithm);
@@ -128,7 +134,9 @@ describe.each(CASES)('JwtStrategy with %s (verifiedTokenCacheSize %i)', (algorit
       expect((jsonwebtoken.decode(before, { complete: true }) as jsonwebtoken.Jwt).header.kid).toBe('a');
       await expect(ctx.strategy.readToken(before, ctx.users)).resolves.toBe(ctx.alice);
       // …and the new key signs from now on.
-      expect((jsonwebtoken.decode(await ctx.strategy.writeToken(ctx.alice), { complete: true }) as jsonwebtoken.Jwt).header.kid).toBe('b');
+      expect(
+        (jsonwebtoken.decode(await ctx.strategy.writeToken(ctx.alice), { complete: true }) as jsonwebtoken.Jwt).header.kid,
+      ).toBe('b');
     });
 
     it('refuses it once the old key is removed from the list', async () => {
@@ -150,7 +158,10 @@ describe.each(CASES)('JwtStrategy with %s (verifiedTokenCacheSize %i)', (algorit
 
     it('signs with signingKid when given, even if another key comes first', async () => {
       const ctx = setup(algorithm, {
-        keys: [{ kid: 'a', privateKey: testKeyPair(algorithm, 'a').privateKey }, { kid: 'b', privateKey: testKeyPair(algorithm, 'b').privateKey }],
+        keys: [
+          { kid: 'a', privateKey: testKeyPair(algorithm, 'a').privateKey },
+          { kid: 'b', privateKey: testKeyPair(algorithm, 'b').privateKey },
+        ],
         signingKid: 'b',
       });
       const token = await ctx.strategy.writeToken(ctx.alice);
@@ -160,7 +171,10 @@ describe.each(CASES)('JwtStrategy with %s (verifiedTokenCacheSize %i)', (algorit
 
     it('signs with the first key holding a private key by default', async () => {
       const ctx = setup(algorithm, {
-        keys: [{ kid: 'a', publicKey: testKeyPair(algorithm, 'a').publicKey }, { kid: 'b', privateKey: testKeyPair(algorithm, 'b').privateKey }],
+        keys: [
+          { kid: 'a', publicKey: testKeyPair(algorithm, 'a').publicKey },
+          { kid: 'b', privateKey: testKeyPair(algorithm, 'b').privateKey },
+        ],
       });
       expect(ctx.strategy.signingKid).toBe('b');
     });
@@ -217,7 +231,10 @@ describe.each(CASES)('JwtStrategy with %s (verifiedTokenCacheSize %i)', (algorit
       const attacker = testKeyPair(algorithm, 'attacker');
       const claims = await ctx.claims();
       const { kid: _kid, ...header } = ctx.header();
-      await expectRejected(ctx, ctx.sign({ ...header, jwk: attacker.publicKey.export({ format: 'jwk' }) }, claims, attacker.privateKey));
+      await expectRejected(
+        ctx,
+        ctx.sign({ ...header, jwk: attacker.publicKey.export({ format: 'jwk' }) }, claims, attacker.privateKey),
+      );
       await expectRejected(ctx, ctx.sign(ctx.header({ jwk: ctx.b.publicKey.export({ format: 'jwk' }) }), claims));
     });
 
@@ -230,14 +247,21 @@ describe.each(CASES)('JwtStrategy with %s (verifiedTokenCacheSize %i)', (algorit
   describe('algorithm confusion (CVE-2022-23541, CVE-2023-48223, CVE-2022-29217)', () => {
     const variants = publicKeyAsSecrets(testKeyPair(algorithm, 'b').publicKey);
 
-    it.each(variants)('refuses HS256/HS384/HS512 HMAC-ed with the public key as %s, with and without kid', async (_label, secret) => {
-      const ctx = setup(algorithm);
-      const claims = await ctx.claims();
-      for (const [alg, hash] of [['HS256', 'sha256'], ['HS384', 'sha384'], ['HS512', 'sha512']] as const) {
-        await expectRejected(ctx, forgeHmac({ alg, typ: 'JWT', kid: 'b' }, claims, secret, hash));
-        await expectRejected(ctx, forgeHmac({ alg, typ: 'JWT' }, claims, secret, hash));
-      }
-    });
+    it.each(variants)(
+      'refuses HS256/HS384/HS512 HMAC-ed with the public key as %s, with and without kid',
+      async (_label, secret) => {
+        const ctx = setup(algorithm);
+        const claims = await ctx.claims();
+        for (const [alg, hash] of [
+          ['HS256', 'sha256'],
+          ['HS384', 'sha384'],
+          ['HS512', 'sha512'],
+        ] as const) {
+          await expectRejected(ctx, forgeHmac({ alg, typ: 'JWT', kid: 'b' }, claims, secret, hash));
+          await expectRejected(ctx, forgeHmac({ alg, typ: 'JWT' }, claims, secret, hash));
+        }
+      },
+    );
 
     it('refuses HS256 HMAC-ed with the published JWK (kid, alg, use included)', async () => {
       const ctx = setup(algorithm);
@@ -423,7 +447,10 @@ describe.each(CASES)('JwtStrategy with %s (verifiedTokenCacheSize %i)', (algorit
         lifetimeSeconds: 3600,
         fingerprintSecret,
         verifyOnly: true,
-        keys: [{ kid: 'b', publicKey: ctx.b.publicKey }, { kid: 'a', publicKey: ctx.a.publicKey }],
+        keys: [
+          { kid: 'b', publicKey: ctx.b.publicKey },
+          { kid: 'a', publicKey: ctx.a.publicKey },
+        ],
       });
       const token = await ctx.strategy.writeToken(ctx.alice);
       await expect(verifier.readToken(token, ctx.users)).resolves.toBe(ctx.alice);
@@ -442,7 +469,11 @@ describe.each(CASES)('JwtStrategy with %s (verifiedTokenCacheSize %i)', (algorit
       const ctx = setup(algorithm);
       const jwks = ctx.strategy.publicJwks();
       expect(jwks.map((key) => key.kid)).toEqual(['b', 'a']);
-      const members = { RS256: ['alg', 'e', 'kid', 'kty', 'n', 'use'], ES256: ['alg', 'crv', 'kid', 'kty', 'use', 'x', 'y'], EdDSA: ['alg', 'crv', 'kid', 'kty', 'use', 'x'] }[algorithm];
+      const members = {
+        RS256: ['alg', 'e', 'kid', 'kty', 'n', 'use'],
+        ES256: ['alg', 'crv', 'kid', 'kty', 'use', 'x', 'y'],
+        EdDSA: ['alg', 'crv', 'kid', 'kty', 'use', 'x'],
+      }[algorithm];
       for (const jwk of jwks) {
         expect(Object.keys(jwk).sort()).toEqual(members);
         expect(jwk).toMatchObject({ alg: algorithm, use: 'sig', kty: { RS256: 'RSA', ES256: 'EC', EdDSA: 'OKP' }[algorithm] });
@@ -508,9 +539,19 @@ describe('JwtStrategy: HMAC keys by kid', () => {
 
   it('writes the kid of the signing secret and accepts tokens of every listed secret, pfp included', async () => {
     const before = jwtStrategy({ ...base, keys: [{ kid: 'old', secret: secrets.old }] });
-    const after = jwtStrategy({ ...base, keys: [{ kid: 'next', secret: secrets.next }, { kid: 'old', secret: secrets.old }] });
+    const after = jwtStrategy({
+      ...base,
+      keys: [
+        { kid: 'next', secret: secrets.next },
+        { kid: 'old', secret: secrets.old },
+      ],
+    });
     const token = await before.writeToken(alice);
-    expect((jsonwebtoken.decode(token, { complete: true }) as jsonwebtoken.Jwt).header).toEqual({ alg: 'HS256', typ: 'JWT', kid: 'old' });
+    expect((jsonwebtoken.decode(token, { complete: true }) as jsonwebtoken.Jwt).header).toEqual({
+      alg: 'HS256',
+      typ: 'JWT',
+      kid: 'old',
+    });
     await expect(after.readToken(token, userLookup(alice))).resolves.toBe(alice);
     const fresh = await after.writeToken(alice);
     expect((jsonwebtoken.decode(fresh, { complete: true }) as jsonwebtoken.Jwt).header.kid).toBe('next');
@@ -533,7 +574,13 @@ describe('JwtStrategy: HMAC keys by kid', () => {
 
   it('refuses a token without kid once there are several secrets', async () => {
     const legacy = await jwtStrategy({ ...base, secret: secrets.old }).writeToken(alice);
-    const set = jwtStrategy({ ...base, keys: [{ kid: 'next', secret: secrets.next }, { kid: 'old', secret: secrets.old }] });
+    const set = jwtStrategy({
+      ...base,
+      keys: [
+        { kid: 'next', secret: secrets.next },
+        { kid: 'old', secret: secrets.old },
+      ],
+    });
     await expect(set.readToken(legacy, userLookup(alice))).resolves.toBeNull();
   });
 
@@ -552,7 +599,12 @@ describe('JwtStrategy: HMAC keys by kid', () => {
 describe('UserTokens with asymmetric backends', () => {
   const alice = makeTestUser('alice@example.com');
   const rs = (options: Partial<JwtStrategyOptions> & { name: string }) =>
-    new JwtAuthentication({ algorithm: 'RS256', lifetimeSeconds: 60, keys: [{ kid: 'k', privateKey: testKeyPair('RS256', 'b').privateKey }], ...options });
+    new JwtAuthentication({
+      algorithm: 'RS256',
+      lifetimeSeconds: 60,
+      keys: [{ kid: 'k', privateKey: testKeyPair('RS256', 'b').privateKey }],
+      ...options,
+    });
 
   it('derives the verify and reset keys from the first backend holding a secret', () => {
     const tokens = new UserTokens({ backends: [rs({ name: 'rsa', fingerprintSecret })] });

@@ -1,19 +1,15 @@
-import { createHash, createHmac, createSecretKey, generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
+import { createHmac, createSecretKey, generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
 import jsonwebtoken from 'jsonwebtoken';
 import { describe, expect, it, vi } from 'vitest';
 import { makeTestUser, userLookup } from '@nest-users/testing';
 import { JwtAuthentication } from '../backend/jwt-authentication.js';
 import { UsersAuthConfigurationError } from '../errors/configuration.errors.js';
-import { InvalidIdError, UserNotExistsError } from '../errors/user.errors.js';
 import type { UserProtocol } from '../interfaces/user.interface.js';
 import { JwtStrategy, type JwtStrategyOptions } from './jwt.strategy.js';
-import type { UserLookup } from './strategy.interface.js';
 
 type TestUser = UserProtocol<string>;
 
 const now = () => Math.floor(Date.now() / 1000);
-
-
 
 const b64json = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const AUDIENCE = 'nest-users:auth:jwt';
@@ -435,7 +431,7 @@ describe.each([1024, 0])('JwtStrategy (verifiedTokenCacheSize %i)', (verifiedTok
       ['undefined', undefined],
       ['empty', ''],
       ['null', null],
-      ['a number', 12345678901234567890123456789012],
+      ['a number', 1234567890123456],
     ])('refuses a secret that is %s, naming the backend and saying how to make one', (_label, secret) => {
       const build = () => new JwtAuthentication({ ...base, name: 'mobile', secret: secret as never });
       expect(build).toThrow(UsersAuthConfigurationError);
@@ -498,17 +494,23 @@ describe.each([1024, 0])('JwtStrategy (verifiedTokenCacheSize %i)', (verifiedTok
       expect(() => jwtStrategy({ ...base, secret: ssh })).toThrow(/PEM, OpenSSH or JWK/);
     });
 
-    it.each([0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, '3600', undefined])('refuses lifetimeSeconds %s', (lifetimeSeconds) => {
-      const build = () => new JwtAuthentication({ secret: randomBytes(32), lifetimeSeconds: lifetimeSeconds as number });
-      expect(build).toThrow(UsersAuthConfigurationError);
-      expect(build).toThrow(/lifetimeSeconds/);
-    });
+    it.each([0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, '3600', undefined])(
+      'refuses lifetimeSeconds %s',
+      (lifetimeSeconds) => {
+        const build = () => new JwtAuthentication({ secret: randomBytes(32), lifetimeSeconds: lifetimeSeconds as number });
+        expect(build).toThrow(UsersAuthConfigurationError);
+        expect(build).toThrow(/lifetimeSeconds/);
+      },
+    );
 
-    it.each(['none', 'hs256', 'RS384', 'PS256', 'ES512', 'Ed25519', ''])('refuses algorithm %j, listing the supported ones', (algorithm) => {
-      const build = () => jwtStrategy({ ...base, secret: randomBytes(64), algorithm: algorithm as never });
-      expect(build).toThrow(UsersAuthConfigurationError);
-      expect(build).toThrow(/HS256, HS384, HS512, RS256, ES256, EdDSA/);
-    });
+    it.each(['none', 'hs256', 'RS384', 'PS256', 'ES512', 'Ed25519', ''])(
+      'refuses algorithm %j, listing the supported ones',
+      (algorithm) => {
+        const build = () => jwtStrategy({ ...base, secret: randomBytes(64), algorithm: algorithm as never });
+        expect(build).toThrow(UsersAuthConfigurationError);
+        expect(build).toThrow(/HS256, HS384, HS512, RS256, ES256, EdDSA/);
+      },
+    );
 
     it.each(['RS256', 'ES256', 'EdDSA'] as const)('refuses %s with a secret, saying to pass a key pair', (algorithm) => {
       expect(() => jwtStrategy({ ...base, secret: randomBytes(64), algorithm })).toThrow(/key pair.*keys: \[\{ kid/);

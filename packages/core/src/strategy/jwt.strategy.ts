@@ -127,7 +127,9 @@ export class JwtStrategy<U extends UserProtocol<ID>, ID = U['id']> implements St
     this.explicitAudience = options.audience?.length ? [...options.audience] : undefined;
 
     const fingerprintSecret =
-      options.fingerprintSecret === undefined ? undefined : createHmacKey(options.fingerprintSecret, 'HS256', `${context}: fingerprintSecret`);
+      options.fingerprintSecret === undefined
+        ? undefined
+        : createHmacKey(options.fingerprintSecret, 'HS256', `${context}: fingerprintSecret`);
     this.revokeOnPasswordChange = options.revokeOnPasswordChange ?? true;
     if (this.keySet.asymmetric && this.revokeOnPasswordChange && !fingerprintSecret) {
       throw new UsersAuthConfigurationError(

@@ -44,7 +44,14 @@ class KindBlindStore implements TokenStore {
 }
 
 function setup() {
-  const user: TestUser = { id: randomUUID(), email: 'ada@example.com', hashedPassword: '$argon2id$old', isActive: true, isSuperuser: false, isVerified: true };
+  const user: TestUser = {
+    id: randomUUID(),
+    email: 'ada@example.com',
+    hashedPassword: '$argon2id$old',
+    isActive: true,
+    isSuperuser: false,
+    isVerified: true,
+  };
   const users: UserLookup<TestUser, string> = {
     parseId: (value) => String(value),
     get: async (id) => {
@@ -54,7 +61,12 @@ function setup() {
   };
   const store = new KindBlindStore();
   const strategy = new StoredTokenStrategy<TestUser, string>(store, { lifetimeSeconds: 60 });
-  const backend = new AuthenticationBackend<TestUser, string>({ name: 'db', transport: new BearerTransport(), strategy, refresh: { store } });
+  const backend = new AuthenticationBackend<TestUser, string>({
+    name: 'db',
+    transport: new BearerTransport(),
+    strategy,
+    refresh: { store },
+  });
   return { user, users, store, strategy, backend };
 }
 
@@ -79,8 +91,16 @@ describe('StoredTokenStrategy and refresh tokens over a store that ignores kinds
     const pair = await loginPair(backend, user);
     const access = store.tokens.get(hashToken(pair.access_token))!.token;
     const refresh = store.tokens.get(hashToken(pair.refresh_token))!.token;
-    expect(access).toMatchObject({ kind: 'access', userId: user.id, fingerprint: tokenFingerprint(pair.access_token, user.hashedPassword) });
-    expect(refresh).toMatchObject({ kind: 'refresh', family: access.family, fingerprint: tokenFingerprint(pair.refresh_token, user.hashedPassword) });
+    expect(access).toMatchObject({
+      kind: 'access',
+      userId: user.id,
+      fingerprint: tokenFingerprint(pair.access_token, user.hashedPassword),
+    });
+    expect(refresh).toMatchObject({
+      kind: 'refresh',
+      family: access.family,
+      fingerprint: tokenFingerprint(pair.refresh_token, user.hashedPassword),
+    });
     expect(access.family).toEqual(expect.any(String));
     // Keyed by each token: two tokens of one password share no fingerprint, and none is a plain digest of the hash.
     expect(access.fingerprint).not.toBe(refresh.fingerprint);
@@ -99,8 +119,15 @@ describe('StoredTokenStrategy and refresh tokens over a store that ignores kinds
   it('logout ends the refresh family of the session, stored or JWT, and no other', async () => {
     for (const jwt of [false, true]) {
       const { user, users, store } = setup();
-      const strategy = jwt ? new JwtStrategy<TestUser, string>({ secret: 'x'.repeat(32), lifetimeSeconds: 60 }) : new StoredTokenStrategy<TestUser, string>(store, { lifetimeSeconds: 60 });
-      const backend = new AuthenticationBackend<TestUser, string>({ name: 'b', transport: new BearerTransport(), strategy, refresh: { store } });
+      const strategy = jwt
+        ? new JwtStrategy<TestUser, string>({ secret: 'x'.repeat(32), lifetimeSeconds: 60 })
+        : new StoredTokenStrategy<TestUser, string>(store, { lifetimeSeconds: 60 });
+      const backend = new AuthenticationBackend<TestUser, string>({
+        name: 'b',
+        transport: new BearerTransport(),
+        strategy,
+        refresh: { store },
+      });
       const [ended, kept] = [await loginPair(backend, user), await loginPair(backend, user)];
       await backend.logout(ended.access_token, user);
       expect(await backend.refreshLogin(ended.refresh_token, users), `jwt: ${jwt}`).toBeNull();

@@ -11,7 +11,13 @@ export function ApiErrorCodes(codes: Array<ErrorCode | { code: ErrorCode; reason
       return [name, { summary: name, value: { statusCode: 400, detail } }];
     }),
   );
-  const invalid = ApiUnprocessableEntityResponse({ description: 'Malformed request; `detail` lists the fields.', type: ErrorDto });
+  const invalid = ApiUnprocessableEntityResponse({
+    description: 'Malformed request; `detail` lists the fields.',
+    type: ErrorDto,
+  });
   if (!codes.length) return invalid;
-  return applyDecorators(ApiBadRequestResponse({ description: 'Refused; `detail` says why.', type: ErrorDto, examples }), invalid);
+  return applyDecorators(
+    ApiBadRequestResponse({ description: 'Refused; `detail` says why.', type: ErrorDto, examples }),
+    invalid,
+  );
 }

@@ -19,7 +19,6 @@ import type { RouteExtension } from './route-extension.decorator.js';
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 
-
 /** @publicApi */
 export interface UsersAuthSwaggerOptions {
   /** Passed to `SwaggerModule.createDocument`. */
@@ -90,7 +89,11 @@ export function addUsersAuthSecurity(app: INestApplication, document: OpenAPIObj
   };
   // Routes without our decorators are protected where the guard runs on every route (as the guard would).
   const guardedEverywhere =
-    settings.globalGuard || app.get(ApplicationConfig, { strict: false }).getGlobalGuards().some((guard) => guard instanceof UsersAuthGuard);
+    settings.globalGuard ||
+    app
+      .get(ApplicationConfig, { strict: false })
+      .getGlobalGuards()
+      .some((guard) => guard instanceof UsersAuthGuard);
   for (const { operation } of operations) {
     const record = operation as OperationObject & Record<string, unknown>;
     const extension = record[OPENAPI_AUTH_EXTENSION] as RouteExtension | undefined;
@@ -112,5 +115,9 @@ export function addUsersAuthSecurity(app: INestApplication, document: OpenAPIObj
 
 /** Whether the guard runs on this route by its own decorators. */
 function isAuthenticated({ controller, handler }: RouteExtension): boolean {
-  return readAuthenticated(handler).length > 0 || readAuthenticated(controller).length > 0 || carriesUsersAuthGuard(handler, controller);
+  return (
+    readAuthenticated(handler).length > 0 ||
+    readAuthenticated(controller).length > 0 ||
+    carriesUsersAuthGuard(handler, controller)
+  );
 }

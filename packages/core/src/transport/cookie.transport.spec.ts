@@ -7,7 +7,11 @@ describe('CookieTransport names', () => {
   it.each<[string, CookieTransportOptions, string]>([
     ['defaults: Secure, no Domain, Path=/', {}, '__Host-nest-users-auth'],
     ['an own name', { cookieName: 'auth' }, '__Host-auth'],
-    ['a Domain: __Host- is impossible, __Secure- still binds it to HTTPS', { cookieDomain: 'example.com' }, '__Secure-nest-users-auth'],
+    [
+      'a Domain: __Host- is impossible, __Secure- still binds it to HTTPS',
+      { cookieDomain: 'example.com' },
+      '__Secure-nest-users-auth',
+    ],
     ['a Path other than /', { cookiePath: '/api' }, '__Secure-nest-users-auth'],
     ['not Secure: no prefix a browser would accept', { cookieSecure: false }, 'nest-users-auth'],
     ['a name that has a prefix already', { cookieName: '__Secure-auth' }, '__Secure-auth'],

@@ -114,7 +114,8 @@ export class CookieTransport implements Transport {
 
   loginResponse(token: string, refresh?: IssuedRefreshToken): TransportResponse {
     const cookies = [serialize(this.cookieName, token, { ...this.attributes, maxAge: this.options.cookieMaxAge })];
-    if (refresh) cookies.push(serialize(this.refreshCookieName, refresh.token, { ...this.attributes, maxAge: refresh.lifetimeSeconds }));
+    if (refresh)
+      cookies.push(serialize(this.refreshCookieName, refresh.token, { ...this.attributes, maxAge: refresh.lifetimeSeconds }));
     return { status: 204, headers: { 'Set-Cookie': cookies, 'Cache-Control': 'no-store' } };
   }
 
