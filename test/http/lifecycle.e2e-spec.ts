@@ -248,16 +248,13 @@ describe.each(variants)('the user lifecycle (%s, %s)', (platform, database) => {
     it('ignores privileged fields, even through __proto__', async () => {
       const created = await register(t.server, 'amy@example.com');
       const token = await login(t.server, 'amy@example.com');
-      const response = await http()
-        .patch('/users/me')
-        .set(bearer(token))
-        .send({
-          isSuperuser: true,
-          isActive: false,
-          isVerified: true,
-          id: '00000000-0000-4000-8000-000000000000',
-          hashedPassword: '$argon2id$v=19$m=19456,t=2,p=1$AAAA$AAAA',
-        });
+      const response = await http().patch('/users/me').set(bearer(token)).send({
+        isSuperuser: true,
+        isActive: false,
+        isVerified: true,
+        id: '00000000-0000-4000-8000-000000000000',
+        hashedPassword: '$argon2id$v=19$m=19456,t=2,p=1$AAAA$AAAA',
+      });
       expect(response.status).toBe(200);
       expect(response.body).toMatchObject({ id: created.id, isSuperuser: false, isActive: true, isVerified: false });
       const proto = await http()
