@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { UsersAuthConfigurationError } from '../errors/configuration.errors.js';
 import { StrategyDestroyNotSupportedError } from '../errors/not-supported.errors.js';
-import { isMissingUser } from '../errors/user.errors.js';
+import { findTokenUser } from './user-lookup.util.js';
 import type { UserProtocol } from '../interfaces/user.interface.js';
 import { backendAudience } from '../users-auth.constants.js';
 import { JwtCodec, type VerifiedJwt } from './jwt.codec.js';
@@ -242,13 +242,8 @@ export class JwtStrategy<U extends UserProtocol<ID>, ID = U['id']> implements St
   private async loadUser({ claims, kid }: VerifiedJwt, users: UserLookup<U, ID>): Promise<U | null> {
     const fingerprintKey = this.revokeOnPasswordChange ? this.fingerprintKeyFor(this.keySet.find(kid)) : undefined;
     if (this.revokeOnPasswordChange && !fingerprintKey) return null;
-    let user: U;
-    try {
-      user = await users.get(users.parseId(claims.sub));
-    } catch (error) {
-      if (isMissingUser(error)) return null;
-      throw error;
-    }
+    const user = await findTokenUser(users, claims.sub);
+    if (!user) return null;
     if (fingerprintKey && !fingerprintsEqual(claims.pfp, passwordFingerprint(fingerprintKey, user.hashedPassword))) return null;
     return user;
   }

@@ -1,5 +1,5 @@
 import { createHash, createSecretKey, randomBytes } from 'node:crypto';
-import { isMissingUser } from '../errors/user.errors.js';
+import { findTokenUser } from './user-lookup.util.js';
 import type { UserProtocol } from '../interfaces/user.interface.js';
 import { fingerprintsEqual, passwordFingerprint } from './password-fingerprint.util.js';
 import type { UserLookup } from './strategy.interface.js';
@@ -63,12 +63,6 @@ export async function userOfStoredToken<U extends UserProtocol<ID>, ID>(
   users: UserLookup<U, ID>,
 ): Promise<U | null> {
   if (stored.kind !== kind) return null;
-  let user: U;
-  try {
-    user = await users.get(users.parseId(stored.userId));
-  } catch (error) {
-    if (isMissingUser(error)) return null;
-    throw error;
-  }
-  return fingerprintsEqual(stored.fingerprint, tokenFingerprint(token, user.hashedPassword)) ? user : null;
+  const user = await findTokenUser(users, stored.userId);
+  return user && fingerprintsEqual(stored.fingerprint, tokenFingerprint(token, user.hashedPassword)) ? user : null;
 }
