@@ -12,9 +12,7 @@ export class User extends BaseUserEntityUUID {}
 @Controller('notes')
 @Authenticated()
 export class NotesController {
-  @Get() list(@CurrentUser() user: User) {
-    return { owner: user.email, notes: [] };
-  }
+  @Get() list(@CurrentUser() user: User) { return { owner: user.email, notes: [] }; }
 }
 
 @Module({
