@@ -13,6 +13,11 @@ import type { User } from '../fixtures/user.entity.js';
 const platforms: Platform[] = ['express', 'fastify'];
 const who = (user: User | null | undefined) => ({ email: user?.email ?? null });
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+/** One request to the test app, with a bearer token when given. */
+const send = (t: TestApp, method: 'get' | 'post', path: string, token?: string) =>
+  request(t.server as never)
+    [method](path)
+    .set(token ? bearer(token) : {});
 
 /** Registers `email`, sets its flags (verified by default) and returns a token of `backend`. */
 async function userToken(t: TestApp, email: string, flags: Partial<Pick<User, 'isVerified' | 'isSuperuser' | 'isActive'>> = {}) {
@@ -165,10 +170,7 @@ describe.each(platforms)('requirements combine and the stricter wins (%s)', (pla
       rootMobile = await login(t.server, 'root@example.com', PASSWORD, 'mobile');
     });
     afterAll(async () => t?.close());
-    const get = (path: string, token?: string) =>
-      request(t.server as never)
-        .get(path)
-        .set(token ? bearer(token) : {});
+    const get = (path: string, token?: string) => send(t, 'get', path, token);
 
     it("keeps the class's superuser requirement on a handler that only names backends", async () => {
       expect((await get('/combine/jwt', tokens.alice)).status).toBe(403);
@@ -204,10 +206,7 @@ describe.each(platforms)('requirements combine and the stricter wins (%s)', (pla
       verified = await userToken(t, 'ver@example.com');
     });
     afterAll(async () => t?.close());
-    const get = (path: string, token?: string) =>
-      request(t.server as never)
-        .get(path)
-        .set(token ? bearer(token) : {});
+    const get = (path: string, token?: string) => send(t, 'get', path, token);
 
     it("keeps the global guard's verified on a handler that names backends", async () => {
       expect((await get('/global/jwt', unverified)).status).toBe(403);
@@ -235,41 +234,11 @@ describe.each(platforms)('under globalGuard: { backends: ["jwt"] } (%s)', (platf
   it("accepts only jwt tokens on the app's routes, and still logs a mobile session out", async () => {
     const jwt = await userToken(t, 'both@example.com');
     const mobile = await login(t.server, 'both@example.com', PASSWORD, 'mobile');
-    expect(
-      (
-        await request(t.server as never)
-          .get('/users/me')
-          .set(bearer(jwt))
-      ).status,
-    ).toBe(200);
-    expect(
-      (
-        await request(t.server as never)
-          .get('/users/me')
-          .set(bearer(mobile))
-      ).status,
-    ).toBe(401);
-    expect(
-      (
-        await request(t.server as never)
-          .get('/probe/any')
-          .set(bearer(mobile))
-      ).status,
-    ).toBe(401);
-    expect(
-      (
-        await request(t.server as never)
-          .post('/auth/mobile/logout')
-          .set(bearer(mobile))
-      ).status,
-    ).toBe(204);
-    expect(
-      (
-        await request(t.server as never)
-          .post('/auth/mobile/logout')
-          .set(bearer(jwt))
-      ).status,
-    ).toBe(401);
+    expect((await send(t, 'get', '/users/me', jwt)).status).toBe(200);
+    expect((await send(t, 'get', '/users/me', mobile)).status).toBe(401);
+    expect((await send(t, 'get', '/probe/any', mobile)).status).toBe(401);
+    expect((await send(t, 'post', '/auth/mobile/logout', mobile)).status).toBe(204);
+    expect((await send(t, 'post', '/auth/mobile/logout', jwt)).status).toBe(401);
   });
 });
 
