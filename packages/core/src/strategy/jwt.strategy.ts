@@ -9,7 +9,7 @@ import { createHmacKey, deriveHmacKey } from './jwt-key.util.js';
 import { parseJwtKeySet, type JwtAlgorithm, type JwtKeyOptions, type JwtKeySet, type JwtVerificationKey } from './jwt-keys.js';
 import { fingerprintsEqual, passwordFingerprint } from './password-fingerprint.util.js';
 import type { Strategy, UserLookup } from './strategy.interface.js';
-import { VerifiedTokenCache } from './verified-token.cache.js';
+import { UncachedTokenVerdicts, VerifiedTokenCache, type TokenVerdicts } from './verified-token.cache.js';
 
 /** @publicApi */
 export interface JwtStrategyOptions {
@@ -101,7 +101,8 @@ export class JwtStrategy<U extends UserProtocol<ID>, ID = U['id']> implements St
   private readonly explicitAudience: readonly string[] | undefined;
   private backendName: string | undefined;
   private jwtCodec: JwtCodec | undefined;
-  private readonly cache: VerifiedTokenCache | undefined;
+  /** The codec's verdicts and fingerprint matches: remembered (`VerifiedTokenCache`) or not. */
+  private readonly verdicts: TokenVerdicts;
   /** The fingerprint key for every token (from `fingerprintSecret`), else one per HMAC key. */
   private readonly sharedFingerprintKey: KeyObject | undefined;
   private readonly fingerprintKeys = new Map<JwtVerificationKey, KeyObject>();
@@ -123,7 +124,7 @@ export class JwtStrategy<U extends UserProtocol<ID>, ID = U['id']> implements St
     if (!Number.isSafeInteger(cacheSize) || cacheSize < 0) {
       throw new UsersAuthConfigurationError(`${context}: verifiedTokenCacheSize must be a whole number ≥ 0 (0 turns it off).`);
     }
-    this.cache = cacheSize > 0 ? new VerifiedTokenCache(cacheSize) : undefined;
+    this.verdicts = cacheSize > 0 ? new VerifiedTokenCache(cacheSize) : new UncachedTokenVerdicts();
     this.explicitAudience = options.audience?.length ? [...options.audience] : undefined;
 
     const fingerprintSecret =
@@ -225,7 +226,7 @@ export class JwtStrategy<U extends UserProtocol<ID>, ID = U['id']> implements St
   /** The user a token names: `null` for any token the codec refuses, a malformed id, a gone user, a changed password. */
   async readToken(token: string, users: UserLookup<U, ID>): Promise<U | null> {
     const codec = this.codec;
-    const verified = this.cache && typeof token === 'string' ? this.cache.verify(codec, token) : codec.verify(token);
+    const verified = typeof token === 'string' ? this.verdicts.verify(codec, token) : codec.verify(token);
     return verified ? this.loadUser(verified, users) : null;
   }
 
@@ -239,13 +240,18 @@ export class JwtStrategy<U extends UserProtocol<ID>, ID = U['id']> implements St
     return typeof sid === 'string' ? sid : null;
   }
 
-  private async loadUser({ claims, kid }: VerifiedJwt, users: UserLookup<U, ID>): Promise<U | null> {
+  private async loadUser(verified: VerifiedJwt, users: UserLookup<U, ID>): Promise<U | null> {
+    const { claims, kid } = verified;
     const fingerprintKey = this.revokeOnPasswordChange ? this.fingerprintKeyFor(this.keySet.find(kid)) : undefined;
     if (this.revokeOnPasswordChange && !fingerprintKey) return null;
     const user = await findTokenUser(users, claims.sub);
     if (!user) return null;
-    if (fingerprintKey && !fingerprintsEqual(claims.pfp, passwordFingerprint(fingerprintKey, user.hashedPassword))) return null;
-    return user;
+    if (!fingerprintKey) return user;
+    const { hashedPassword } = user;
+    const matches = this.verdicts.fingerprintMatches(verified, hashedPassword, () =>
+      fingerprintsEqual(claims.pfp, passwordFingerprint(fingerprintKey, hashedPassword)),
+    );
+    return matches ? user : null;
   }
 
   private signingKey(): JwtVerificationKey {

@@ -91,6 +91,23 @@ describe('VerifiedTokenCache', () => {
     expect(verify).toHaveBeenCalledTimes(1);
   });
 
+  it('remembers the hash a fingerprint matched, and checks again for any other hash or after a flush', () => {
+    const secret = randomBytes(32);
+    const codec = codecFor(secret);
+    const cache = new VerifiedTokenCache(8);
+    const verified = cache.verify(codec, forge(secret, { sub: 'a' }))!;
+    const check = vi.fn(() => true);
+    for (let i = 0; i < 3; i++) expect(cache.fingerprintMatches(verified, 'hash-1', check)).toBe(true);
+    expect(check).toHaveBeenCalledTimes(1);
+    const refuse = vi.fn(() => false);
+    expect(cache.fingerprintMatches(verified, 'hash-2', refuse)).toBe(false);
+    expect(cache.fingerprintMatches(verified, 'hash-2', refuse)).toBe(false);
+    expect(refuse).toHaveBeenCalledTimes(2); // a refusal is never remembered
+    cache.flush(codec);
+    expect(cache.fingerprintMatches(verified, 'hash-1', check)).toBe(true);
+    expect(check).toHaveBeenCalledTimes(2);
+  });
+
   it('hands out frozen claims, so no caller can change what the next request sees', () => {
     const secret = randomBytes(32);
     const codec = codecFor(secret);
@@ -110,7 +127,7 @@ describe('JwtStrategy with the verified-token cache', () => {
     return { strategy, alice, users: userLookup(alice), verify: vi.spyOn(strategy.codec, 'verify') };
   }
 
-  it('is on by default: the signature of a token is checked once, the user and its pfp every time', async () => {
+  it('is on by default: the signature of a token is checked once, the user every time, its pfp whenever the hash differs', async () => {
     const ctx = setup();
     const token = await ctx.strategy.writeToken(ctx.alice);
     for (let i = 0; i < 3; i++) await expect(ctx.strategy.readToken(token, ctx.users)).resolves.toBe(ctx.alice);
@@ -118,6 +135,7 @@ describe('JwtStrategy with the verified-token cache', () => {
     expect(ctx.users.get).toHaveBeenCalledTimes(3);
 
     ctx.alice.hashedPassword = 'changed';
+    await expect(ctx.strategy.readToken(token, ctx.users)).resolves.toBeNull();
     await expect(ctx.strategy.readToken(token, ctx.users)).resolves.toBeNull();
     const fresh = await ctx.strategy.writeToken(ctx.alice);
     await expect(ctx.strategy.readToken(fresh, ctx.users)).resolves.toBe(ctx.alice);
