@@ -7,7 +7,7 @@ import { TypeOrmTokenStore } from './typeorm-token.store.js';
 
 /** More connections than racing spenders, so a race is decided by the database, not by the pool queue. */
 const open = (kind: TestDatabaseKind) =>
-  openTestDataSource(kind, { entities: [AccessTokenEntity], postgres: { connections: 25 } });
+  openTestDataSource(kind, { entities: [AccessTokenEntity], postgres: { connections: 25 }, mysql: { connections: 25 } });
 
 async function fixture(kind: TestDatabaseKind): Promise<TokenStoreContractFixture> {
   const { dataSource, close } = await open(kind);
@@ -17,8 +17,8 @@ async function fixture(kind: TestDatabaseKind): Promise<TokenStoreContractFixtur
 
 describeTokenStoreContract('TypeORM on SQLite (better-sqlite3, temp file)', () => fixture('sqlite'));
 
-describe.each(['sqlite', 'postgres'] as const)('TypeORM on %s: rows written before token kinds existed', (kind) => {
-  it.skipIf(kind === 'postgres' && !process.env.TEST_POSTGRES_URL)(
+describe.each(['sqlite', 'postgres', 'mysql'] as const)('TypeORM on %s: rows written before token kinds existed', (kind) => {
+  it.skipIf((kind === 'postgres' && !process.env.TEST_POSTGRES_URL) || (kind === 'mysql' && !process.env.TEST_MYSQL_URL))(
     'are found and spent as neither kind, and left as they are',
     async () => {
       const db = await open(kind);
@@ -72,4 +72,8 @@ describe.skipIf(!testDatabaseAvailable('postgres', 'TypeORM token store'))('Post
       await db.close();
     }
   });
+});
+
+describe.skipIf(!testDatabaseAvailable('mysql', 'TypeORM token store'))('MySQL/MariaDB', () => {
+  describeTokenStoreContract('TypeORM on MySQL/MariaDB', () => fixture('mysql'));
 });

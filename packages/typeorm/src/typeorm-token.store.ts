@@ -5,15 +5,20 @@ import { withDatabaseOutage } from './store-unavailable.util.js';
 import { queueWrite } from './write-queue.util.js';
 
 /**
- * `TokenStore` on the `access_token` table (SQLite through better-sqlite3, PostgreSQL through pg); a database that
- * does not answer surfaces as `StoreUnavailableError`.
+ * `TokenStore` on the `access_token` table (SQLite through better-sqlite3, PostgreSQL through pg, MySQL and MariaDB
+ * through mysql2); a database that does not answer surfaces as `StoreUnavailableError`.
  * @publicApi
  */
 export class TypeOrmTokenStore implements TokenStore {
   constructor(protected readonly repository: Repository<AccessTokenEntity>) {}
 
+  /**
+   * The expiry is stored to the second, rounded down, on every database: a MySQL/MariaDB `datetime` keeps no fraction
+   * (MariaDB cuts it off; MySQL rounds to the nearest second, so a token could outlive its lifetime by half a second).
+   */
   async save(token: StoredToken): Promise<void> {
-    const row = { ...token, family: token.family ?? null, fingerprint: token.fingerprint ?? null, spentAt: null };
+    const expiresAt = new Date(Math.floor(token.expiresAt.getTime() / 1000) * 1000);
+    const row = { ...token, expiresAt, family: token.family ?? null, fingerprint: token.fingerprint ?? null, spentAt: null };
     // insert, not save: save would first SELECT the row to choose between INSERT and UPDATE.
     await this.write(() => this.repository.insert(row));
   }
