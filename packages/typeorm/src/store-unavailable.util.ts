@@ -39,6 +39,7 @@ const MYSQL_OUTAGE = new Set([
   'ER_STATEMENT_TIMEOUT',
   'ER_QUERY_TIMEOUT',
   'ER_HOST_IS_BLOCKED',
+  'PROTOCOL_SEQUENCE_TIMEOUT', // mysql2's own query timeout (TypeORM `enableQueryTimeout`): no answer in time
 ]);
 // Errors that carry no code: node-pg's connection and pool timeouts, TypeORM's, better-sqlite3's and mysql2's "not
 // connected" states.

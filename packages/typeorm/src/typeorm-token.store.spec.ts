@@ -40,6 +40,32 @@ describe.each(['sqlite', 'postgres', 'mysql'] as const)('TypeORM on %s: rows wri
   );
 });
 
+describe.each(['sqlite', 'postgres', 'mysql'] as const)('TypeORM on %s: the access_token table', (kind) => {
+  const skip = (kind === 'postgres' && !process.env.TEST_POSTGRES_URL) || (kind === 'mysql' && !process.env.TEST_MYSQL_URL);
+
+  it.skipIf(skip)(
+    'keeps expiry to the millisecond (a token due in 1 s is live now), and a second synchronize changes nothing',
+    async () => {
+      const db = await open(kind);
+      try {
+        expect((await db.dataSource.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
+        const repository = db.dataSource.getRepository(AccessTokenEntity);
+        const store = new TypeOrmTokenStore(repository);
+        const hash = hashToken(generateOpaqueToken());
+        // A fraction just under the next second: a column of whole seconds cuts it to a moment already past.
+        const expiresAt = new Date(Math.floor(Date.now() / 1000) * 1000 + 1999);
+        await store.save({ hash, userId: 'ada', kind: 'refresh', expiresAt });
+        expect((await store.find(hash, 'refresh'))?.expiresAt.getTime()).toBe(expiresAt.getTime());
+        const spent = await store.spend(hash, 'refresh');
+        expect(spent?.alreadySpent).toBe(false);
+        expect(spent?.token.expiresAt.getTime()).toBe(expiresAt.getTime());
+      } finally {
+        await db.close();
+      }
+    },
+  );
+});
+
 describe.skipIf(!testDatabaseAvailable('postgres', 'TypeORM token store'))('PostgreSQL', () => {
   describeTokenStoreContract('TypeORM on PostgreSQL', () => fixture('postgres'));
 

@@ -12,13 +12,8 @@ import { queueWrite } from './write-queue.util.js';
 export class TypeOrmTokenStore implements TokenStore {
   constructor(protected readonly repository: Repository<AccessTokenEntity>) {}
 
-  /**
-   * The expiry is stored to the second, rounded down, on every database: a MySQL/MariaDB `datetime` keeps no fraction
-   * (MariaDB cuts it off; MySQL rounds to the nearest second, so a token could outlive its lifetime by half a second).
-   */
   async save(token: StoredToken): Promise<void> {
-    const expiresAt = new Date(Math.floor(token.expiresAt.getTime() / 1000) * 1000);
-    const row = { ...token, expiresAt, family: token.family ?? null, fingerprint: token.fingerprint ?? null, spentAt: null };
+    const row = { ...token, family: token.family ?? null, fingerprint: token.fingerprint ?? null, spentAt: null };
     // insert, not save: save would first SELECT the row to choose between INSERT and UPDATE.
     await this.write(() => this.repository.insert(row));
   }
