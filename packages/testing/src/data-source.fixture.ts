@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 
@@ -193,8 +192,12 @@ async function adminQuery(url: string, sql: string): Promise<void> {
   }
 }
 
-/** Statements on their own short-lived connection (as `adminQuery`); resolves to each statement's rows. */
+/**
+ * Statements on their own short-lived connection (as `adminQuery`); resolves to each statement's rows. mysql2 is
+ * loaded here, not at the top, so that suites on SQLite and PostgreSQL run without it installed.
+ */
 async function mysqlAdminQuery<T extends unknown[]>(url: string, statements: string[]): Promise<T> {
+  const { default: mysql } = await import('mysql2/promise');
   const connection = await mysql.createConnection(url);
   try {
     const results: unknown[] = [];
