@@ -139,6 +139,9 @@ describe.skipIf(!mysqlAvailable)('TypeOrmUserRepository on MySQL/MariaDB', () =>
     expect(await users.get('not-a-uuid')).toBeNull();
     await expect(users.create({ email: 'ADA@example.com', hashedPassword: 'h' })).rejects.toBeInstanceOf(UserAlreadyExistsError);
     expect(await users.updateIf(ada, { hashedPassword: 'h' }, { isVerified: true })).toMatchObject({ isVerified: true });
+    // A compare-and-set that writes what is already there still matched: MySQL counts changed rows unless the client
+    // asks for found rows (mysql2 does, by default).
+    expect(await users.updateIf(ada, { hashedPassword: 'h' }, { hashedPassword: 'h' })).toMatchObject({ id: ada.id });
   });
 
   it.each([
