@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectNoSecrets, login, PASSWORD, register } from '../fixtures/http.js';
 import {
   createTestApp,
+  MYSQL_URL,
   POSTGRES_URL,
   type Database,
   type Platform,
@@ -18,21 +19,25 @@ const variants: Array<[Platform, Registration, Database]> = [
   ['fastify', 'forRootAsync', 'sqlite'],
   ['express', 'forRoot', 'postgres'],
   ['fastify', 'forRootAsync', 'postgres'],
+  ['express', 'forRootAsync', 'mysql'],
+  ['fastify', 'forRoot', 'mysql'],
 ];
 if (!POSTGRES_URL) console.warn('auth-flow: PostgreSQL variants skipped: TEST_POSTGRES_URL is not set.');
+if (!MYSQL_URL) console.warn('auth-flow: MySQL/MariaDB variants skipped: TEST_MYSQL_URL is not set.');
+const unavailable = (database: Database) => (database === 'postgres' && !POSTGRES_URL) || (database === 'mysql' && !MYSQL_URL);
 
 describe.each(variants)('register → login → protected routes (%s, %s, %s)', (platform, registration, database) => {
   let t: TestApp;
   let http: () => ReturnType<typeof request>;
 
   beforeAll(async () => {
-    if (database === 'postgres' && !POSTGRES_URL) return;
+    if (unavailable(database)) return;
     t = await createTestApp({ platform, registration, database });
     http = () => request(t.server as never);
   });
   afterAll(async () => t?.close());
 
-  it.skipIf(database === 'postgres' && !POSTGRES_URL)('runs the whole happy path', async () => {
+  it.skipIf(unavailable(database))('runs the whole happy path', async () => {
     const created = await register(t.server, 'Ada@Example.com');
     expect(created).toMatchObject({ email: 'ada@example.com', isActive: true, isSuperuser: false, isVerified: false });
     expect(created.id).toMatch(/^[0-9a-f-]{36}$/);
@@ -48,7 +53,7 @@ describe.each(variants)('register → login → protected routes (%s, %s, %s)', 
     expect(probe.body).toEqual({ email: 'ada@example.com' });
   });
 
-  describe.skipIf(database === 'postgres' && !POSTGRES_URL)('details', () => {
+  describe.skipIf(unavailable(database))('details', () => {
     let token: string;
     let mobileToken: string;
     beforeAll(async () => {
@@ -240,6 +245,41 @@ describe.each(variants)('register → login → protected routes (%s, %s, %s)', 
         .send({ username: 'spaces@example.com', password: 'pass phrase' });
       expect(trimmed.status).toBe(400);
       await login(t.server, 'spaces@example.com', '  pass phrase  ');
+    });
+
+    it('lets exactly one of concurrent registrations of one email (in any case) through: one 201, the rest 400', async () => {
+      const spellings = ['race@example.com', 'RACE@example.com', 'Race@Example.com', 'race@EXAMPLE.COM', 'rAcE@example.com'];
+      const before = await t.users.count();
+      const responses = await Promise.all(
+        spellings.map((email) => http().post('/auth/register').send({ email, password: PASSWORD })),
+      );
+      const statuses = responses.map(({ status }) => status).sort();
+      expect(statuses).toEqual([201, 400, 400, 400, 400]);
+      for (const response of responses.filter(({ status }) => status === 400)) {
+        expect(response.body).toEqual({ statusCode: 400, detail: 'REGISTER_USER_ALREADY_EXISTS' });
+      }
+      expect(await t.users.count()).toBe(before + 1);
+      await login(t.server, 'Race@example.com');
+    });
+
+    it('keeps addresses that differ by an accent or a sharp s apart: never one account for another', async () => {
+      const zoe = await http().post('/auth/register').send({ email: 'Zo\u00eb@example.com', password: PASSWORD });
+      expect(zoe.status).toBe(201);
+      expect(zoe.body.email).toBe('zo\u00eb@example.com');
+      for (const other of ['zoe@example.com', 'stra\u00dfe@example.com', 'strasse@example.com']) {
+        const response = await http()
+          .post('/auth/register')
+          .send({ email: other, password: `${PASSWORD}!` });
+        // A database whose collation ignores accents holds zoë and zoe as one address: refused, never a 500.
+        if (response.status === 400) expect(response.body).toEqual({ statusCode: 400, detail: 'REGISTER_USER_ALREADY_EXISTS' });
+        else expect(response.status, other).toBe(201);
+      }
+      // zoe@ never logs into zoë's account, whatever the database made of the address.
+      const cross = await http().post('/auth/jwt/login').type('form').send({ username: 'zoe@example.com', password: PASSWORD });
+      expect(cross.status).toBe(400);
+      const token = await login(t.server, 'ZO\u00cb@example.com');
+      const me = await http().get('/users/me').set('Authorization', `Bearer ${token}`);
+      expect(me.body).toMatchObject({ id: zoe.body.id, email: 'zo\u00eb@example.com' });
     });
   });
 });

@@ -12,7 +12,7 @@ class Note {
   text!: string;
 }
 
-describe.each(['sqlite', 'postgres'] as const)('openTestDataSource on %s', (kind) => {
+describe.each(['sqlite', 'postgres', 'mysql'] as const)('openTestDataSource on %s', (kind) => {
   const skip = !testDatabaseAvailable(kind, 'openTestDataSource');
 
   it.skipIf(skip)('gives each suite its own tables, and close() removes them', async () => {
@@ -24,10 +24,14 @@ describe.each(['sqlite', 'postgres'] as const)('openTestDataSource on %s', (kind
     const { dataSource, database, close } = a;
     const where = database.schema ?? String(database.options.database);
     const schemas = async () => {
-      const probe = await openTestDataSource('postgres', { synchronize: false });
+      const probe = await openTestDataSource(kind, { synchronize: false });
+      const sql =
+        kind === 'postgres'
+          ? 'SELECT nspname AS name FROM pg_namespace'
+          : 'SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA';
       try {
-        const rows: Array<{ nspname: string }> = await probe.dataSource.query('SELECT nspname FROM pg_namespace');
-        return rows.map(({ nspname }) => nspname);
+        const rows: Array<{ name: string }> = await probe.dataSource.query(sql);
+        return rows.map(({ name }) => name);
       } finally {
         await probe.close();
       }

@@ -9,9 +9,11 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm'
  * before them has no kind and no fingerprint, and such a row is accepted as neither an access nor a refresh token
  * (its holder logs in again), never as both.
  *
- * Dates use TypeORM's portable `Date` mapping: `datetime` (UTC text) on SQLite, `timestamp without time zone` on
- * PostgreSQL, which node-pg writes and reads in the process time zone, so instances sharing one database must run in
- * the same time zone (UTC is the safe choice).
+ * Dates use TypeORM's portable `Date` mapping with microseconds: `datetime(6)` (UTC text) on SQLite, `timestamp(6)
+ * without time zone` (PostgreSQL's default precision) on PostgreSQL, `datetime(6)` on MySQL/MariaDB, whose plain
+ * `datetime` keeps whole seconds (MariaDB cuts the fraction off, MySQL rounds it: a token would end up to a second
+ * early, or half a second late). node-pg and mysql2 write and read them in the process time zone, so instances
+ * sharing one database must run in the same time zone (UTC is the safe choice).
  * @publicApi
  */
 @Entity('access_token')
@@ -38,11 +40,11 @@ export class AccessTokenEntity {
 
   // Indexed for purgeExpired, which deletes by expiry.
   @Index()
-  @Column({ type: Date })
+  @Column({ type: Date, precision: 6 })
   expiresAt!: Date;
 
   /** Set once, atomically, when a refresh token is rotated; a spent row is kept until it expires to detect reuse. */
-  @Column({ type: Date, nullable: true })
+  @Column({ type: Date, precision: 6, nullable: true })
   spentAt!: Date | null;
 
   @CreateDateColumn({ type: Date })

@@ -8,6 +8,13 @@ import { BeforeInsert, Column, PrimaryColumn, PrimaryGeneratedColumn } from 'typ
  * unique index that keeps emails unique in any spelling (they are stored in core's `canonicalEmail` form). The password
  * hash and the security stamp never serialize: `toJSON()` leaves them out (Express and Fastify send handler results
  * through `JSON.stringify`), and `@Exclude()` keeps them out of class-transformer (`ClassSerializerInterceptor`).
+ *
+ * On MySQL/MariaDB, give the email column a binary collation: create the database with
+ * `CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`, or `ALTER TABLE user MODIFY email varchar(320) CHARACTER SET utf8mb4
+ * COLLATE utf8mb4_bin NOT NULL`. Their default collations ignore case and accents, and the unique index then holds
+ * `zoë@…` and `zoe@…` (or `straße@…` and `strase@…`) as one address: the second to register is refused as a
+ * duplicate (400). Lookups are exact either way (one address never finds another's account). Use TypeORM's `mariadb`
+ * type on MariaDB (10.7+ stores ids in its `uuid` type) and `mysql` on MySQL (ids in `varchar(255)`).
  * @publicApi
  */
 export abstract class BaseUserEntity<ID> implements UserProtocol<ID> {

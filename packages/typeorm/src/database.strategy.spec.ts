@@ -13,6 +13,7 @@ class StrategyUser extends BaseUserEntityUUID {}
 describe.each([
   { kind: 'sqlite' as const, skip: false },
   { kind: 'postgres' as const, skip: !testDatabaseAvailable('postgres', 'DatabaseStrategy') },
+  { kind: 'mysql' as const, skip: !testDatabaseAvailable('mysql', 'DatabaseStrategy') },
 ])('DatabaseStrategy on $kind', ({ kind, skip }) => {
   let dataSource: DataSource;
   let close: (() => Promise<void>) | undefined;

@@ -20,6 +20,19 @@ const codeError = (code: string, message = 'boom') => Object.assign(new Error(me
 /** An error as node-pg raises it for a message of the server: a SQLSTATE and a severity. */
 const serverError = (code: string, message = 'boom', severity = 'FATAL') => Object.assign(new Error(message), { code, severity });
 const wrapped = (driverError: Error) => new QueryFailedError('SELECT 1', [], driverError);
+/** An error as mysql2 raises it for a message of the server: the ER_ symbol, the number and the SQLSTATE. */
+const mysqlError = (code: string, errno = 1040, sqlState = 'HY000') =>
+  Object.assign(new Error('boom'), { code, errno, sqlState, sqlMessage: 'boom' });
+const mysqlOutageCodes = [
+  'ER_CON_COUNT_ERROR',
+  'ER_TOO_MANY_USER_CONNECTIONS',
+  'ER_SERVER_SHUTDOWN',
+  'ER_CONNECTION_KILLED',
+  'ER_QUERY_INTERRUPTED',
+  'ER_LOCK_WAIT_TIMEOUT',
+  'ER_STATEMENT_TIMEOUT',
+  'ER_QUERY_TIMEOUT',
+];
 
 describe('isConnectionFailure', () => {
   const pgCodes = ['08000', '08001', '08003', '08004', '08006', '08007', '08P01', '57P01', '57P02', '57P03', '57P04', '57P05'];
@@ -54,6 +67,16 @@ describe('isConnectionFailure', () => {
     ['SQLITE_BUSY', wrapped(codeError('SQLITE_BUSY', 'database is locked'))],
     ['SQLITE_CANTOPEN', codeError('SQLITE_CANTOPEN', 'unable to open database file')],
     ['SQLITE_IOERR_WRITE (an extended code)', wrapped(codeError('SQLITE_IOERR_WRITE', 'disk I/O error'))],
+    ...mysqlOutageCodes.map((code): [string, unknown] => [`MySQL ${code} inside a QueryFailedError`, wrapped(mysqlError(code))]),
+    ['mysql2 PROTOCOL_CONNECTION_LOST (fatal)', Object.assign(codeError('PROTOCOL_CONNECTION_LOST'), { fatal: true })],
+    ['a mysql2 query timeout', wrapped(codeError('PROTOCOL_SEQUENCE_TIMEOUT', 'Query inactivity timeout'))],
+    [
+      'MySQL ER_ACCESS_DENIED_ERROR raised while connecting',
+      Object.assign(mysqlError('ER_ACCESS_DENIED_ERROR', 1045, '28000'), { fatal: true }),
+    ],
+    ['MySQL ER_BAD_DB_ERROR raised while connecting (not marked fatal)', mysqlError('ER_BAD_DB_ERROR', 1049, '42000')],
+    ['mysql2 "Pool is closed."', new Error('Pool is closed.')],
+    ["TypeORM's MySQL driver after destroy()", new Error('Connection is not established with mysql database')],
   ])('is true for %s', (_, error) => {
     expect(isConnectionFailure(error)).toBe(true);
   });
@@ -66,6 +89,10 @@ describe('isConnectionFailure', () => {
     ['a syntax error (42601)', wrapped(codeError('42601'))],
     ['a missing table (42P01)', wrapped(codeError('42P01', 'relation "x" does not exist'))],
     ['SQLITE_CONSTRAINT_UNIQUE', wrapped(codeError('SQLITE_CONSTRAINT_UNIQUE'))],
+    ['MySQL ER_DUP_ENTRY', wrapped(mysqlError('ER_DUP_ENTRY', 1062, '23000'))],
+    ['MySQL ER_LOCK_DEADLOCK (retry, as PostgreSQL 40P01)', wrapped(mysqlError('ER_LOCK_DEADLOCK', 1213, '40001'))],
+    ['MySQL ER_BAD_NULL_ERROR in a query', wrapped(mysqlError('ER_BAD_NULL_ERROR', 1048, '23000'))],
+    ['MySQL ER_TRUNCATED_WRONG_VALUE in a query', wrapped(mysqlError('ER_TRUNCATED_WRONG_VALUE', 1292, '22007'))],
     ['a message that only mentions a connection', new Error('connection string is missing a host')],
     ['a plain Error', new Error('boom')],
     ['a bare string', 'ECONNREFUSED'],
@@ -108,6 +135,8 @@ describe('withoutStatementValues', () => {
   it('keeps what callers map: a unique violation is still one', () => {
     expect(isUniqueViolation(withoutStatementValues(failure('23505')))).toBe(true);
     expect(isUniqueViolation(withoutStatementValues(failure('22P02')))).toBe(false);
+    const duplicate = new QueryFailedError('INSERT …', [secret], mysqlError('ER_DUP_ENTRY', 1062, '23000'));
+    expect(isUniqueViolation(withoutStatementValues(duplicate))).toBe(true);
   });
 
   it('passes other errors through, and is applied to every adapter call', async () => {
@@ -133,9 +162,33 @@ describe('withDatabaseOutage', () => {
   });
 });
 
-const postgresUrl = process.env.TEST_POSTGRES_URL;
-if (!postgresUrl) {
-  console.warn('Skipping the PostgreSQL outage proofs: set TEST_POSTGRES_URL (e.g. postgres://postgres@127.0.0.1:5432/test).');
+const quiet = { logQuery() {}, logQueryError() {}, logQuerySlow() {}, logSchemaBuild() {}, logMigration() {}, log() {} };
+
+/** The servers the outage proofs run against, each through a relay, with the timeouts apps should set. */
+const servers = [
+  {
+    name: 'PostgreSQL',
+    kind: 'postgres' as const,
+    url: process.env.TEST_POSTGRES_URL,
+    variable: 'TEST_POSTGRES_URL (e.g. postgres://postgres@127.0.0.1:5432/test)',
+    defaultPort: 5432,
+    // Bounds getting a connection; query_timeout bounds a query sent on a connection that then stops answering.
+    // Idle clients losing their socket make the pool emit errors; they are expected here, not worth a warning.
+    timeouts: (ms: number) => ({ connectTimeoutMS: ms, extra: { query_timeout: ms }, poolErrorHandler: () => undefined }),
+  },
+  {
+    name: 'MySQL/MariaDB',
+    kind: 'mysql' as const,
+    url: process.env.TEST_MYSQL_URL,
+    variable: 'TEST_MYSQL_URL (e.g. mysql://root@127.0.0.1:3306/test)',
+    defaultPort: 3306,
+    // connectTimeout bounds the handshake; mysql2 has no query timeout of its own, TypeORM passes one per query (and
+    // logs every query past it as slow, parameters included, unless the logger is told otherwise).
+    timeouts: (ms: number) => ({ connectTimeout: ms, maxQueryExecutionTime: ms, enableQueryTimeout: true, logger: quiet }),
+  },
+];
+for (const { name, url, variable } of servers) {
+  if (!url) console.warn(`Skipping the ${name} outage proofs: set ${variable}.`);
 }
 
 /**
@@ -190,13 +243,13 @@ class Relay {
   }
 }
 
-function postgresTarget(): { host: string; port: number } {
-  const url = new URL(postgresUrl!);
-  return { host: url.hostname, port: Number(url.port || 5432) };
+function serverTarget(server: (typeof servers)[number]): { host: string; port: number } {
+  const url = new URL(server.url!);
+  return { host: url.hostname, port: Number(url.port || server.defaultPort) };
 }
 
-function urlVia(port: number): string {
-  const url = new URL(postgresUrl!);
+function urlVia(server: (typeof servers)[number], port: number): string {
+  const url = new URL(server.url!);
   url.hostname = '127.0.0.1';
   url.port = String(port);
   return url.toString();
@@ -238,27 +291,29 @@ async function expectAllUnavailable(calls: Record<string, () => Promise<unknown>
   return elapsed;
 }
 
-describe.skipIf(!postgresUrl)('outages of PostgreSQL', () => {
+describe.each(servers)('outages of $name', (server) => {
+  if (!server.url) {
+    it.skip(`needs ${server.variable}`, () => undefined);
+    return;
+  }
   const cleanups: Array<() => Promise<unknown>> = [];
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
   });
 
-  /** The adapters on a DataSource that reaches PostgreSQL only through a relay, with the timeouts apps should set. */
+  /** The adapters on a DataSource that reaches the server only through a relay, with the timeouts apps should set. */
   async function throughRelay() {
-    const relay = new Relay(postgresTarget());
+    const relay = new Relay(serverTarget(server));
     await relay.start();
     cleanups.push(() => relay.stop());
-    const database = await createTestDatabase('postgres', { entities: [OutageUser, AccessTokenEntity] });
+    const database = await createTestDatabase(server.kind, { entities: [OutageUser, AccessTokenEntity] });
     cleanups.push(() => database.drop());
+    const via = new URL(urlVia(server, relay.port));
+    if (server.kind === 'mysql') via.pathname = `/${database.schema}`;
     const dataSource = await new DataSource({
       ...database.options,
-      url: urlVia(relay.port),
-      // Bounds getting a connection; query_timeout bounds a query sent on a connection that then stops answering.
-      connectTimeoutMS: 500,
-      extra: { query_timeout: 500 },
-      // Idle clients losing their socket make the pool emit errors; they are expected here, not worth a warning.
-      poolErrorHandler: () => undefined,
+      url: via.toString(),
+      ...server.timeouts(500),
     } as DataSourceOptions).initialize();
     cleanups.push(() => dataSource.destroy());
     const tokens = new TypeOrmTokenStore(dataSource.getRepository(AccessTokenEntity));
@@ -270,7 +325,11 @@ describe.skipIf(!postgresUrl)('outages of PostgreSQL', () => {
 
   it('a closed port fails initialize() at once with a connection failure', async () => {
     const started = Date.now();
-    const error = await new DataSource({ type: 'postgres', url: urlVia(1), connectTimeoutMS: 1000 })
+    const error = await new DataSource({
+      type: server.kind,
+      url: urlVia(server, 1),
+      ...server.timeouts(1000),
+    } as DataSourceOptions)
       .initialize()
       .catch((e: unknown) => e);
     expect(Date.now() - started).toBeLessThan(1000);
@@ -278,12 +337,16 @@ describe.skipIf(!postgresUrl)('outages of PostgreSQL', () => {
   });
 
   it('a server that accepts and never answers fails initialize() after connectTimeoutMS', async () => {
-    const relay = new Relay(postgresTarget());
+    const relay = new Relay(serverTarget(server));
     await relay.start();
     cleanups.push(() => relay.stop());
     relay.freeze();
     const started = Date.now();
-    const error = await new DataSource({ type: 'postgres', url: urlVia(relay.port), connectTimeoutMS: 300 })
+    const error = await new DataSource({
+      type: server.kind,
+      url: urlVia(server, relay.port),
+      ...server.timeouts(300),
+    } as DataSourceOptions)
       .initialize()
       .catch((e: unknown) => e);
     expect(Date.now() - started).toBeLessThan(1500);
@@ -297,7 +360,7 @@ describe.skipIf(!postgresUrl)('outages of PostgreSQL', () => {
     await relay.start(); // same port: the same DataSource recovers, no restart
     for (const [name, call] of Object.entries(calls())) await expect(call(), name).resolves.not.toThrow();
     expect((await users.get(ada.id))?.isVerified).toBe(true);
-    console.info(`PostgreSQL down: 13 calls answered StoreUnavailableError in ${refused} ms`);
+    console.info(`${server.name} down: 13 calls answered StoreUnavailableError in ${refused} ms`);
   });
 
   it('every adapter call answers StoreUnavailableError within its timeouts while the server hangs, and works after', async () => {
@@ -309,7 +372,7 @@ describe.skipIf(!postgresUrl)('outages of PostgreSQL', () => {
     expect(hung, 'bounded by the timeouts, not answered by anything else').toBeGreaterThanOrEqual(450);
     relay.thaw();
     for (const [name, call] of Object.entries(calls())) await expect(call(), name).resolves.not.toThrow();
-    console.info(`PostgreSQL hung: 13 calls answered StoreUnavailableError in ${hung} ms`);
+    console.info(`${server.name} hung: 13 calls answered StoreUnavailableError in ${hung} ms`);
   });
 });
 

@@ -23,7 +23,26 @@ const SOCKET_CODES = new Set([
 ]);
 // SQLite: locked past the busy timeout, file unreachable, disk I/O failure (extended codes share the prefix).
 const SQLITE_PREFIXES = ['SQLITE_BUSY', 'SQLITE_CANTOPEN', 'SQLITE_IOERR'];
-// Errors that carry no code: node-pg's connection and pool timeouts, TypeORM's and better-sqlite3's "not connected" states.
+// MySQL/MariaDB server errors (mysql2 names them by their ER_ symbol) that mean the same as PG_OUTAGE: out of
+// connections or resources, the server shutting down or killing the session, and a statement stopped by a time limit
+// (a row lock held past innodb_lock_wait_timeout, like SQLITE_BUSY; max_statement_time / max_execution_time).
+const MYSQL_OUTAGE = new Set([
+  'ER_CON_COUNT_ERROR',
+  'ER_TOO_MANY_USER_CONNECTIONS',
+  'ER_USER_LIMIT_REACHED',
+  'ER_OUT_OF_RESOURCES',
+  'ER_OUTOFMEMORY',
+  'ER_SERVER_SHUTDOWN',
+  'ER_CONNECTION_KILLED',
+  'ER_QUERY_INTERRUPTED',
+  'ER_LOCK_WAIT_TIMEOUT',
+  'ER_STATEMENT_TIMEOUT',
+  'ER_QUERY_TIMEOUT',
+  'ER_HOST_IS_BLOCKED',
+  'PROTOCOL_SEQUENCE_TIMEOUT', // mysql2's own query timeout (TypeORM `enableQueryTimeout`): no answer in time
+]);
+// Errors that carry no code: node-pg's connection and pool timeouts, TypeORM's, better-sqlite3's and mysql2's "not
+// connected" states.
 const MESSAGES = [
   /^Connection terminated/, // "… unexpectedly", "… due to connection timeout"
   /^timeout exceeded when trying to connect$/, // pg-pool: no client within connectionTimeoutMillis
@@ -32,6 +51,8 @@ const MESSAGES = [
   /^Cannot use a pool after calling end on the pool$/,
   /^Driver not Connected$/,
   /^The database connection is not open$/, // better-sqlite3, after the DataSource was destroyed
+  /^Connection is not established with mysql database$/, // TypeORM's MySQL driver, after the DataSource was destroyed
+  /^Pool is closed\.$/, // mysql2
 ];
 
 /**
@@ -46,13 +67,19 @@ function isFailure(error: unknown, depth: number, inQuery: boolean): boolean {
   // Bounded: a cyclic `cause` chain must not hang the error path.
   if (typeof error !== 'object' || error === null || depth > 4) return false;
   if (error instanceof ConnectionIsNotSetError) return true;
-  const { code, message, severity, driverError, cause, errors } = error as Record<string, unknown>;
+  const { code, message, severity, fatal, errno, sqlState, driverError, cause, errors } = error as Record<string, unknown>;
+  // mysql2 marks every error that ends the connection `fatal`: socket errors, a lost connection, a query past its
+  // timeout, and whatever the server answers to the handshake (wrong password, unknown database, too many connections).
+  if (fatal === true) return true;
   // A QueryFailedError copies its driver error's fields (code, severity) onto itself.
   const query = inQuery || error instanceof QueryFailedError;
   if (typeof code === 'string') {
     if (PG_OUTAGE.test(code) || SOCKET_CODES.has(code)) return true;
     if (!query && typeof severity === 'string' && SQLSTATE.test(code)) return true;
     if (SQLITE_PREFIXES.some((prefix) => code.startsWith(prefix))) return true;
+    if (MYSQL_OUTAGE.has(code)) return true;
+    // A MySQL server error that arrives outside a query was raised while connecting (as for PostgreSQL above).
+    if (!query && typeof errno === 'number' && typeof sqlState === 'string') return true;
   }
   if (typeof message === 'string' && MESSAGES.some((pattern) => pattern.test(message))) return true;
   const nested = [driverError, cause, ...(Array.isArray(errors) ? errors : [])];

@@ -7,7 +7,7 @@ import { TypeOrmTokenStore } from './typeorm-token.store.js';
 
 /** More connections than racing spenders, so a race is decided by the database, not by the pool queue. */
 const open = (kind: TestDatabaseKind) =>
-  openTestDataSource(kind, { entities: [AccessTokenEntity], postgres: { connections: 25 } });
+  openTestDataSource(kind, { entities: [AccessTokenEntity], postgres: { connections: 25 }, mysql: { connections: 25 } });
 
 async function fixture(kind: TestDatabaseKind): Promise<TokenStoreContractFixture> {
   const { dataSource, close } = await open(kind);
@@ -17,8 +17,8 @@ async function fixture(kind: TestDatabaseKind): Promise<TokenStoreContractFixtur
 
 describeTokenStoreContract('TypeORM on SQLite (better-sqlite3, temp file)', () => fixture('sqlite'));
 
-describe.each(['sqlite', 'postgres'] as const)('TypeORM on %s: rows written before token kinds existed', (kind) => {
-  it.skipIf(kind === 'postgres' && !process.env.TEST_POSTGRES_URL)(
+describe.each(['sqlite', 'postgres', 'mysql'] as const)('TypeORM on %s: rows written before token kinds existed', (kind) => {
+  it.skipIf((kind === 'postgres' && !process.env.TEST_POSTGRES_URL) || (kind === 'mysql' && !process.env.TEST_MYSQL_URL))(
     'are found and spent as neither kind, and left as they are',
     async () => {
       const db = await open(kind);
@@ -33,6 +33,32 @@ describe.each(['sqlite', 'postgres'] as const)('TypeORM on %s: rows written befo
           expect(await store.spend(hash, tokenKind)).toBeNull();
         }
         expect(await repository.findOneBy({ hash })).toMatchObject({ kind: null, fingerprint: null, spentAt: null });
+      } finally {
+        await db.close();
+      }
+    },
+  );
+});
+
+describe.each(['sqlite', 'postgres', 'mysql'] as const)('TypeORM on %s: the access_token table', (kind) => {
+  const skip = (kind === 'postgres' && !process.env.TEST_POSTGRES_URL) || (kind === 'mysql' && !process.env.TEST_MYSQL_URL);
+
+  it.skipIf(skip)(
+    'keeps expiry to the millisecond (a token due in 1 s is live now), and a second synchronize changes nothing',
+    async () => {
+      const db = await open(kind);
+      try {
+        expect((await db.dataSource.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
+        const repository = db.dataSource.getRepository(AccessTokenEntity);
+        const store = new TypeOrmTokenStore(repository);
+        const hash = hashToken(generateOpaqueToken());
+        // A fraction just under the next second: a column of whole seconds cuts it to a moment already past.
+        const expiresAt = new Date(Math.floor(Date.now() / 1000) * 1000 + 1999);
+        await store.save({ hash, userId: 'ada', kind: 'refresh', expiresAt });
+        expect((await store.find(hash, 'refresh'))?.expiresAt.getTime()).toBe(expiresAt.getTime());
+        const spent = await store.spend(hash, 'refresh');
+        expect(spent?.alreadySpent).toBe(false);
+        expect(spent?.token.expiresAt.getTime()).toBe(expiresAt.getTime());
       } finally {
         await db.close();
       }
@@ -72,4 +98,8 @@ describe.skipIf(!testDatabaseAvailable('postgres', 'TypeORM token store'))('Post
       await db.close();
     }
   });
+});
+
+describe.skipIf(!testDatabaseAvailable('mysql', 'TypeORM token store'))('MySQL/MariaDB', () => {
+  describeTokenStoreContract('TypeORM on MySQL/MariaDB', () => fixture('mysql'));
 });

@@ -5,8 +5,8 @@ import { withDatabaseOutage } from './store-unavailable.util.js';
 import { queueWrite } from './write-queue.util.js';
 
 /**
- * `TokenStore` on the `access_token` table (SQLite through better-sqlite3, PostgreSQL through pg); a database that
- * does not answer surfaces as `StoreUnavailableError`.
+ * `TokenStore` on the `access_token` table (SQLite through better-sqlite3, PostgreSQL through pg, MySQL and MariaDB
+ * through mysql2); a database that does not answer surfaces as `StoreUnavailableError`.
  * @publicApi
  */
 export class TypeOrmTokenStore implements TokenStore {

@@ -7,13 +7,14 @@ import {
   type UserProtocol,
   type UserRepository,
 } from '@nest-users/core';
-import { IsNull, QueryFailedError, Raw, type FindOptionsOrder, type FindOptionsWhere, type Repository } from 'typeorm';
+import { IsNull, QueryFailedError, Raw, type FindOptionsWhere, type Repository } from 'typeorm';
 import { withDatabaseOutage } from './store-unavailable.util.js';
 import { UserRowReader } from './user-row.reader.js';
 import { queueWrite } from './write-queue.util.js';
 
 /**
- * `UserRepository` on a TypeORM repository (SQLite through better-sqlite3, PostgreSQL through pg).
+ * `UserRepository` on a TypeORM repository (SQLite through better-sqlite3, PostgreSQL through pg, MySQL and MariaDB
+ * through mysql2).
  * @publicApi
  */
 export class TypeOrmUserRepository<U extends UserProtocol<ID>, ID = U['id']> implements UserRepository<U, ID> {
@@ -30,11 +31,18 @@ export class TypeOrmUserRepository<U extends UserProtocol<ID>, ID = U['id']> imp
     return withDatabaseOutage(() => this.byId.findOne(id));
   }
 
-  /** By the canonical form (core's `canonicalEmail`); an email that has none belongs to nobody. */
+  /**
+   * By the canonical form (core's `canonicalEmail`); an email that has none belongs to nobody. The row must hold
+   * exactly that form: a column whose collation ignores case or accents (MySQL's and MariaDB's defaults) also
+   * matches `zoë@…` for `zoe@…`, and that is another address, so another person.
+   */
   getByEmail(email: string): Promise<U | null> {
     const canonical = canonicalEmailOrNull(email);
     if (canonical === null) return Promise.resolve(null);
-    return withDatabaseOutage(async () => (await this.byEmail.findOne(canonical)) ?? this.findLegacy(canonical));
+    return withDatabaseOutage(async () => {
+      const user = await this.byEmail.findOne(canonical);
+      return user?.email === canonical ? user : this.findLegacy(canonical);
+    });
   }
 
   /** @throws InvalidEmailError | UserAlreadyExistsError */
@@ -76,15 +84,16 @@ export class TypeOrmUserRepository<U extends UserProtocol<ID>, ID = U['id']> imp
    * A row stored before emails were canonical (copied from fastapi-users, which keeps the case as typed), found
    * through SQL `LOWER()` and kept only if its own canonical form matches. Runs only when the indexed exact match
    * missed; an index on `LOWER(email)` makes it fast on a large table. Of several legacy spellings of one address,
-   * the first by id wins, every time.
+   * the first by id wins, every time: ordered here, not by SQL (MariaDB's `uuid` type sorts by its own byte order,
+   * not as the text PostgreSQL and SQLite sort).
    */
   private async findLegacy(canonical: string): Promise<U | null> {
     const spellings = legacyEmailSpellings(canonical);
     const rows = await this.repository.find({
       where: { email: Raw((column) => `LOWER(${column}) IN (:...spellings)`, { spellings }) } as FindOptionsWhere<U>,
-      order: { id: 'ASC' } as FindOptionsOrder<U>,
     });
-    return rows.find((row) => canonicalEmailOrNull(row.email) === canonical) ?? null;
+    const owners = rows.filter((row) => canonicalEmailOrNull(row.email) === canonical);
+    return owners.sort((a, b) => compareIds(a.id, b.id))[0] ?? null;
   }
 
   /** The unique index sees only canonical values, so a legacy row with this address is checked for here. */
@@ -107,9 +116,23 @@ function withCanonicalEmail<T extends { email?: string }>(fields: T): T {
   return fields.email === undefined ? fields : { ...fields, email: canonicalEmail(fields.email) };
 }
 
-/** PostgreSQL `23505`, SQLite `SQLITE_CONSTRAINT_UNIQUE`. */
+/** Integer ids by value, any other id as text (a UUID's text order is its PostgreSQL order). */
+function compareIds(a: unknown, b: unknown): number {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  const [x, y] = [String(a), String(b)];
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+const UNIQUE_VIOLATIONS = new Set([
+  '23505', // PostgreSQL
+  'SQLITE_CONSTRAINT_UNIQUE',
+  'SQLITE_CONSTRAINT_PRIMARYKEY',
+  'ER_DUP_ENTRY', // MySQL/MariaDB 1062, a unique index or the primary key
+]);
+
+/** A unique index refused the row: PostgreSQL `23505`, SQLite `SQLITE_CONSTRAINT_UNIQUE`, MySQL/MariaDB `ER_DUP_ENTRY`. */
 export function isUniqueViolation(error: unknown): boolean {
   if (!(error instanceof QueryFailedError)) return false;
   const code = (error.driverError as { code?: string } | undefined)?.code;
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+  return typeof code === 'string' && UNIQUE_VIOLATIONS.has(code);
 }

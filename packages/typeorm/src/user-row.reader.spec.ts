@@ -106,7 +106,7 @@ async function seed<E extends ObjectLiteral>(opened: TestDataSource, entity: new
   return repository.save(repository.create({ id: randomUUID(), hashedPassword: 'h', ...fields } as never) as unknown as E);
 }
 
-describe.each(['sqlite', 'postgres'] as const)('UserRowReader on %s', (kind) => {
+describe.each(['sqlite', 'postgres', 'mysql'] as const)('UserRowReader on %s', (kind) => {
   const skip = !testDatabaseAvailable(kind, 'UserRowReader');
   let opened: TestDataSource;
   const others: TestDataSource[] = [];
