@@ -3,6 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
+  Argon2PasswordHelper,
   AuthenticationBackend,
   BackgroundTasks,
   BearerTransport,
@@ -24,8 +25,10 @@ import {
 import { Module, type INestApplication } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import request from 'supertest';
-import { DataSource, Entity } from 'typeorm';
+import { DataSource, Entity, type MigrationInterface } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NestUsersSecurityStamp1764547200001 } from '../../docs/snippets/migration/security-stamp.migration.js';
+import { NestUsersTokenTable1764547200000 } from '../../docs/snippets/migration/token-table.migration.js';
 import { bootApp } from '../fixtures/boot-app.js';
 import { FASTAPI_USERS_DDL, runSql, sqlTimestamp } from './fastapi-users.schema.js';
 
@@ -48,7 +51,8 @@ if (missing) {
 type PythonRequest =
   | { op: 'argon2' | 'bcrypt'; password: string }
   | { op: 'jwt'; data: Record<string, unknown>; secret: string; lifetime: number | null }
-  | { op: 'token' };
+  | { op: 'token' }
+  | { op: 'read'; token: string; secret: string };
 
 /** Hashes and tokens made by fastapi-users' own libraries (see fastapi_users_fixtures.py), one Python run per call. */
 function python(requests: PythonRequest[]): string[] {
@@ -80,6 +84,16 @@ const RESET_SECRET = randomBytes(32).toString('hex');
 const VERIFY_SECRET = randomBytes(32).toString('hex');
 const AUD = ['fastapi-users:auth'];
 const OUR_ARGON2 = /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/;
+
+/** Runs one of the guide's migrations (docs/snippets/migration) as TypeORM's migration runner would. */
+async function migrate(dataSource: DataSource, migration: MigrationInterface): Promise<void> {
+  const queryRunner = dataSource.createQueryRunner();
+  try {
+    await migration.up(queryRunner);
+  } finally {
+    await queryRunner.release();
+  }
+}
 
 /**
  * What TypeORM's SQLite schema diff may hold for fastapi-users' `user` table: the table rebuilt, every column kept with
@@ -187,7 +201,7 @@ describe.skipIf(missing !== undefined).each(kinds)('%s: a fastapi-users database
     const additions = statements.filter((sql) => !touching.includes(sql));
     expect(additions.every((sql) => /"access_token"/.test(sql))).toBe(true);
     expect(additions.some((sql) => /^CREATE TABLE .*"access_token"/.test(sql))).toBe(true);
-    for (const sql of additions) await dataSource.query(sql);
+    await migrate(dataSource, new NestUsersTokenTable1764547200000());
     expect(
       (await dataSource.driver.createSchemaBuilder().log()).upQueries.filter(({ query }) => /"access_token"/.test(query)),
     ).toEqual([]);
@@ -257,6 +271,12 @@ describe.skipIf(missing !== undefined).each(kinds)('%s: a fastapi-users database
     const response = await me(token!);
     expect(response.status, response.text).toBe(200);
     expect(response.body).toMatchObject({ id: ids.ada, email: 'ada@example.com' });
+  });
+
+  it('mints tokens a fastapi-users service sharing the secret accepts (PyJWT decodes them, sub = the user id)', async () => {
+    const token = (await login('ada@example.com')).body.access_token;
+    expect(python([{ op: 'read', token, secret: SECRET }])).toEqual([ids.ada]);
+    expect(python([{ op: 'read', token, secret: randomBytes(32).toString('hex') }])).toEqual(['']);
   });
 
   it('refuses fastapi-users tokens with another secret, another audience, expired, without exp, or for nobody', async () => {
@@ -369,7 +389,7 @@ describe.skipIf(missing !== undefined).each(kinds)('%s: a fastapi-users database
       (await runSql(database, `SELECT security_stamp FROM "user" WHERE id = ${p(1)}`, [id]))[0]?.security_stamp;
 
     beforeAll(async () => {
-      await runSql(database, 'ALTER TABLE "user" ADD COLUMN security_stamp VARCHAR(64)');
+      await migrate(dataSource, new NestUsersSecurityStamp1764547200001());
       stampedSource = new DataSource({ ...database.options, entities: [StampedUser, AccessTokenEntity] });
       await stampedSource.initialize();
       @Module({
@@ -430,5 +450,31 @@ describe.skipIf(missing !== undefined).each(kinds)('%s: a fastapi-users database
         .send({ username: 'ada@example.com', password: 'a brand new password' });
       expect(relogin.status).toBe(200);
     });
+  });
+});
+
+describe.skipIf(missing !== undefined)("Argon2PasswordHelper on fastapi-users' hashes", () => {
+  it("rewrites pwdlib's argon2id (t=3, m=64 MiB, p=4) and bcrypt hashes with the default parameters", async () => {
+    const [argon2, bcrypt] = python([
+      { op: 'argon2', password: PASSWORD },
+      { op: 'bcrypt', password: PASSWORD },
+    ]);
+    const helper = new Argon2PasswordHelper();
+    for (const stored of [argon2!, bcrypt!]) {
+      const { verified, updatedHash } = await helper.verifyAndUpdate(PASSWORD, stored);
+      expect(verified).toBe(true);
+      expect(updatedHash).toMatch(OUR_ARGON2);
+      expect(await helper.verifyAndUpdate('wrong password', stored)).toEqual({ verified: false });
+    }
+  });
+
+  it("keeps pwdlib's argon2id hashes as they are when given pwdlib's parameters (the guide's `argon2` option)", async () => {
+    const [argon2, bcrypt] = python([
+      { op: 'argon2', password: PASSWORD },
+      { op: 'bcrypt', password: PASSWORD },
+    ]);
+    const helper = new Argon2PasswordHelper({ memoryCost: 65_536, timeCost: 3, parallelism: 4 });
+    expect(await helper.verifyAndUpdate(PASSWORD, argon2!)).toEqual({ verified: true });
+    expect((await helper.verifyAndUpdate(PASSWORD, bcrypt!)).updatedHash).toMatch(/^\$argon2id\$v=19\$m=65536,t=3,p=4\$/);
   });
 });

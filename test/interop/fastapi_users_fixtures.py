@@ -5,6 +5,7 @@ Reads a JSON list of requests on stdin, writes a JSON list of strings on stdout,
   {"op": "bcrypt", "password": ...}  pwdlib's BcryptHasher() (bcrypt, 12 rounds, prefix 2b)
   {"op": "jwt", "data": {...}, "secret": ..., "lifetime": n|null}  fastapi_users.jwt.generate_jwt (PyJWT, HS256)
   {"op": "token"}  DatabaseStrategy's token: secrets.token_urlsafe()
+  {"op": "read", "token": ..., "secret": ...}  JWTStrategy.read_token's decode: the `sub`, or "" when PyJWT refuses it
 """
 
 import json
@@ -37,6 +38,12 @@ def make(request):
         return generate_jwt(request["data"], request["secret"], request.get("lifetime"))
     if op == "token":
         return secrets.token_urlsafe()
+    if op == "read":
+        try:
+            data = jwt.decode(request["token"], request["secret"], audience=["fastapi-users:auth"], algorithms=["HS256"])
+        except jwt.PyJWTError:
+            return ""
+        return data.get("sub") or ""
     raise ValueError(f"unknown op {op!r}")
 
 
