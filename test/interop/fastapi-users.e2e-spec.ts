@@ -344,6 +344,40 @@ describe.skipIf(missing !== undefined).each(kinds)('%s: a fastapi-users database
     expect(taken.body).toEqual({ statusCode: 400, detail: 'REGISTER_USER_ALREADY_EXISTS' });
   });
 
+  it('answers a fastapi-users front end as the guide says: camelCase users, empty 202 bodies, the same detail codes', async () => {
+    const token = (await login('dee@example.com')).body.access_token;
+    const auth = { Authorization: `Bearer ${token}` };
+    // snake_case keys are not fields here: ignored, as fastapi-users ignores the flags in its safe mode.
+    const registered = await http()
+      .post('/auth/register')
+      .send({ email: 'eve@example.com', password: PASSWORD, is_verified: true });
+    expect(registered.status).toBe(201);
+    expect(Object.keys(registered.body).sort()).toEqual(['email', 'id', 'isActive', 'isSuperuser', 'isVerified']);
+    expect(registered.body.isVerified).toBe(false);
+    expect((await http().patch('/users/me').set(auth).send({ is_superuser: true })).body.isSuperuser).toBe(false);
+    // fastapi-users answers these with a JSON `null`; here the body is empty, without a content type.
+    for (const path of ['/auth/forgot-password', '/auth/request-verify-token']) {
+      const response = await http().post(path).send({ email: 'dee@example.com' });
+      expect(response.status, path).toBe(202);
+      expect(response.text, path).toBe('');
+      expect(response.headers['content-type'], path).toBeUndefined();
+    }
+    // Changing the password needs the current one (requireCurrentPassword: false restores fastapi-users' behaviour).
+    expect((await http().patch('/users/me').set(auth).send({ password: 'another password' })).body).toEqual({
+      statusCode: 400,
+      detail: { code: 'UPDATE_USER_INVALID_PASSWORD', reason: 'The current password is missing or wrong' },
+    });
+    // Validation: FastAPI's loc/msg/type keys, class-validator's types and messages.
+    const invalid = await http().post('/auth/register').send({ email: 'not-an-email', password: PASSWORD });
+    expect(invalid.status).toBe(422);
+    expect(invalid.body.detail).toEqual([{ loc: ['body', 'email'], msg: expect.any(String), type: 'isUserEmail' }]);
+    const anonymous = await http().get('/users/me');
+    expect(anonymous.body).toEqual({ statusCode: 401, detail: 'Unauthorized' });
+    expect(anonymous.headers['www-authenticate']).toMatch(/^Bearer/);
+    // The OAuth2 form as before, or JSON.
+    expect((await http().post('/auth/jwt/login').send({ username: 'dee@example.com', password: PASSWORD })).status).toBe(200);
+  });
+
   it("moves fastapi-users' database sessions to hashed storage: live ones keep working, none stays in clear", async () => {
     const [live, expired, orphan] = python([{ op: 'token' }, { op: 'token' }, { op: 'token' }]);
     const now = Date.now();
@@ -443,6 +477,7 @@ describe.skipIf(missing !== undefined).each(kinds)('%s: a fastapi-users database
         .post('/auth/reset-password')
         .send({ token: await forgot(), password: 'a brand new password' });
       expect(accepted.status, accepted.text).toBe(200);
+      expect(accepted.text).toBe('');
       expect(await storedHash(ids.ada)).toMatch(OUR_ARGON2);
       const relogin = await http2()
         .post('/auth/jwt/login')
