@@ -27,6 +27,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import request from 'supertest';
 import { DataSource, Entity, type MigrationInterface } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pwdlibArgon2 } from '../../docs/snippets/migration/pwdlib-argon2.js';
 import { NestUsersSecurityStamp1764547200001 } from '../../docs/snippets/migration/security-stamp.migration.js';
 import { NestUsersTokenTable1764547200000 } from '../../docs/snippets/migration/token-table.migration.js';
 import { bootApp } from '../fixtures/boot-app.js';
@@ -138,7 +139,7 @@ describe.skipIf(missing !== undefined).each(kinds)('%s: a fastapi-users database
   let dataSource: DataSource;
   let app: INestApplication;
   let server: unknown;
-  const ids = { ada: randomUUID(), bob: randomUUID(), cyd: randomUUID() };
+  const ids = { ada: randomUUID(), bob: randomUUID(), cyd: randomUUID(), fay: randomUUID() };
   const p = (n: number) => (kind === 'postgres' ? `$${n}` : '?');
   const http = () => request(server as never);
 
@@ -167,15 +168,17 @@ describe.skipIf(missing !== undefined).each(kinds)('%s: a fastapi-users database
       entities: [User, AccessTokenEntity, FastApiUsersAccessTokenEntity],
     });
     await runSql(database, FASTAPI_USERS_DDL[kind]);
-    const [adaHash, bobHash, cydHash] = python([
+    const [adaHash, bobHash, cydHash, fayHash] = python([
       { op: 'argon2', password: PASSWORD },
       { op: 'bcrypt', password: PASSWORD },
       { op: 'argon2', password: PASSWORD },
+      { op: 'bcrypt', password: PASSWORD },
     ]);
     await insertUser(ids.ada, 'ada@example.com', adaHash!);
     // fastapi-users keeps an email as typed; nest-users finds it in any case (and stores new ones canonical).
     await insertUser(ids.bob, 'Bob@Example.com', bobHash!);
     await insertUser(ids.cyd, 'cyd@example.com', cydHash!, false);
+    await insertUser(ids.fay, 'fay@example.com', fayHash!);
 
     dataSource = new DataSource(database.options);
     await dataSource.initialize();
@@ -379,7 +382,7 @@ describe.skipIf(missing !== undefined).each(kinds)('%s: a fastapi-users database
   });
 
   it("moves fastapi-users' database sessions to hashed storage: live ones keep working, none stays in clear", async () => {
-    const [live, expired, orphan] = python([{ op: 'token' }, { op: 'token' }, { op: 'token' }]);
+    const [live, expired, orphan, fays] = python([{ op: 'token' }, { op: 'token' }, { op: 'token' }, { op: 'token' }]);
     const now = Date.now();
     const insert = (token: string, createdAt: Date, userId: string) =>
       runSql(database, `INSERT INTO accesstoken (token, created_at, user_id) VALUES (${p(1)}, ${p(2)}, ${p(3)})`, [
@@ -390,8 +393,9 @@ describe.skipIf(missing !== undefined).each(kinds)('%s: a fastapi-users database
     await insert(live!, new Date(now - 600_000), ids.ada);
     await insert(expired!, new Date(now - 7_200_000), ids.ada);
     await insert(orphan!, new Date(now - 60_000), ids.bob);
+    await insert(fays!, new Date(now - 60_000), ids.fay);
     await runSql(database, `DELETE FROM "user" WHERE id = ${p(1)}`, [ids.bob]); // ON DELETE CASCADE takes its session
-    expect(await runSql(database, 'SELECT token FROM accesstoken')).toHaveLength(2);
+    expect(await runSql(database, 'SELECT token FROM accesstoken')).toHaveLength(3);
     // A token left in accesstoken is not a nest-users session.
     expect((await http().get('/users/me').set('Authorization', `Bearer ${live}`)).status).toBe(401);
 
@@ -401,12 +405,13 @@ describe.skipIf(missing !== undefined).each(kinds)('%s: a fastapi-users database
       store: new TypeOrmTokenStore(dataSource.getRepository(AccessTokenEntity)),
       lifetimeSeconds: 3600,
     });
-    expect(result).toEqual({ imported: 1, dropped: 1 });
+    expect(result).toEqual({ imported: 2, dropped: 1 });
     expect(await runSql(database, 'SELECT token FROM accesstoken')).toEqual([]);
     const stored = await dataSource.getRepository(AccessTokenEntity).find();
-    expect(stored).toHaveLength(1);
+    expect(stored).toHaveLength(2);
     expect(JSON.stringify(stored)).not.toContain(live!);
-    expect(Math.abs(stored[0]!.expiresAt.getTime() - (now - 600_000 + 3_600_000))).toBeLessThan(2000);
+    const adaSession = stored.find((row) => row.userId === ids.ada)!;
+    expect(Math.abs(adaSession.expiresAt.getTime() - (now - 600_000 + 3_600_000))).toBeLessThan(2000);
 
     const response = await me(live!);
     expect(response.status, response.text).toBe(200);
@@ -414,6 +419,13 @@ describe.skipIf(missing !== undefined).each(kinds)('%s: a fastapi-users database
     expect((await me(expired!)).status).toBe(401);
     expect((await http().post('/auth/database/logout').set('Authorization', `Bearer ${live}`)).status).toBe(204);
     expect((await me(live!)).status).toBe(401);
+
+    // A session is bound to the password hash, and the first login after the move rewrites a legacy hash: like a
+    // password change, that ends the user's other sessions (the guide says so).
+    expect((await me(fays!)).status).toBe(200);
+    expect((await login('fay@example.com')).status).toBe(200);
+    expect(await storedHash(ids.fay)).toMatch(OUR_ARGON2);
+    expect((await me(fays!)).status).toBe(401);
   });
 
   describe('with security_stamp added (FastApiUsersUserEntityWithSecurityStamp)', () => {
@@ -478,6 +490,7 @@ describe.skipIf(missing !== undefined).each(kinds)('%s: a fastapi-users database
         .send({ token: await forgot(), password: 'a brand new password' });
       expect(accepted.status, accepted.text).toBe(200);
       expect(accepted.text).toBe('');
+      expect(accepted.headers['content-type']).toBeUndefined();
       expect(await storedHash(ids.ada)).toMatch(OUR_ARGON2);
       const relogin = await http2()
         .post('/auth/jwt/login')
@@ -503,12 +516,12 @@ describe.skipIf(missing !== undefined)("Argon2PasswordHelper on fastapi-users' h
     }
   });
 
-  it("keeps pwdlib's argon2id hashes as they are when given pwdlib's parameters (the guide's `argon2` option)", async () => {
+  it("keeps pwdlib's argon2id hashes as they are when given pwdlib's parameters (the guide's pwdlibArgon2)", async () => {
     const [argon2, bcrypt] = python([
       { op: 'argon2', password: PASSWORD },
       { op: 'bcrypt', password: PASSWORD },
     ]);
-    const helper = new Argon2PasswordHelper({ memoryCost: 65_536, timeCost: 3, parallelism: 4 });
+    const helper = new Argon2PasswordHelper(pwdlibArgon2);
     expect(await helper.verifyAndUpdate(PASSWORD, argon2!)).toEqual({ verified: true });
     expect((await helper.verifyAndUpdate(PASSWORD, bcrypt!)).updatedHash).toMatch(/^\$argon2id\$v=19\$m=65536,t=3,p=4\$/);
   });
