@@ -3,8 +3,10 @@ import pg from 'pg';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 
 /**
- * The DDL SQLAlchemy emits for fastapi-users' tables (fastapi-users-db-sqlalchemy 7: `SQLAlchemyBaseUserTableUUID`,
- * `SQLAlchemyBaseAccessTokenTableUUID`), printed by `CreateTable`/`CreateIndex` for each dialect, verbatim.
+ * The DDL SQLAlchemy emits for fastapi-users' tables, verbatim: `CreateTable`/`CreateIndex` output (SQLAlchemy 1.4.46,
+ * Debian's) for the column definitions of fastapi-users-db-sqlalchemy 7.0.0's `SQLAlchemyBaseUserTableUUID` and
+ * `SQLAlchemyBaseAccessTokenTableUUID` (its `GUID` and `TIMESTAMPAware` types included), per dialect. Under
+ * SQLAlchemy 2 (fastapi-users 15's) the column order may differ; nothing here depends on it.
  */
 export const FASTAPI_USERS_DDL: Record<TestDatabase['kind'], string> = {
   sqlite: `
