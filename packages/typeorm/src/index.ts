@@ -5,3 +5,10 @@ export { isConnectionFailure, withDatabaseOutage } from './store-unavailable.uti
 export { TypeOrmTokenStore } from './typeorm-token.store.js';
 export { isUniqueViolation, TypeOrmUserRepository } from './typeorm-user.repository.js';
 export { UsersAuthTypeOrmModule } from './users-auth-typeorm.module.js';
+export { FastApiUsersAccessTokenEntity } from './fastapi-users/fastapi-users-access-token.entity.js';
+export { FastApiUsersUserEntity, FastApiUsersUserEntityWithSecurityStamp } from './fastapi-users/fastapi-users-user.entity.js';
+export {
+  importFastApiUsersAccessTokens,
+  type FastApiUsersTokenImportOptions,
+  type FastApiUsersTokenImportResult,
+} from './fastapi-users/import-access-tokens.util.js';
