@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSampleApp, type SampleAppOptions } from './fixtures/sample-app.js';
+import { DEFAULT_DATABASE_URL, validateSampleEnv } from '../sample-app/src/config/sample-env.js';
 import { parseRateLimit } from '../sample-app/src/rate-limit.config.js';
 import { User } from '../sample-app/src/users/user.entity.js';
 import { createSampleAppDatabase } from './fixtures/sample-app-database.js';
@@ -312,5 +314,37 @@ describe.each(['express', 'fastify'] as const)('rate limits of the sample app on
 
   it('RATE_LIMIT=off (rateLimit: false) turns them off', async () => {
     expect(new Set(await wrongLogins(off, 25))).toEqual(new Set([400]));
+  });
+});
+
+describe("the sample's environment (ConfigModule's validate)", () => {
+  it('has development defaults for everything but JWT_SECRET: a fresh machine starts with no variable set', () => {
+    expect(validateSampleEnv({})).toEqual({
+      PORT: 3000,
+      HOST: '0.0.0.0',
+      DATABASE_URL: DEFAULT_DATABASE_URL,
+      JWT_SECRET: undefined,
+      REDIS_URL: undefined,
+      RATE_LIMIT: 'on',
+      PUBLIC_URL: 'http://localhost:3000',
+    });
+    // Anchored at the repository, whatever the working directory.
+    expect(DEFAULT_DATABASE_URL).toBe(
+      `sqlite:${join(dirname(fileURLToPath(import.meta.url)), '..', 'sample-app', 'data', 'sample.sqlite')}`,
+    );
+    expect(validateSampleEnv({ PORT: '8080', PUBLIC_URL: 'https://app.example.com/', RATE_LIMIT: 'off' })).toMatchObject({
+      PORT: 8080,
+      PUBLIC_URL: 'https://app.example.com',
+      RATE_LIMIT: 'off',
+    });
+  });
+
+  it('refuses a bad value at startup, naming the variable and never echoing a database password', () => {
+    expect(() => validateSampleEnv({ PORT: '70000' })).toThrow(/^PORT must be a port number/);
+    expect(() => validateSampleEnv({ RATE_LIMIT: 'maybe' })).toThrow(/^RATE_LIMIT must be "on" or "off"/);
+    expect(() => validateSampleEnv({ REDIS_URL: 'localhost:6379' })).toThrow(/^REDIS_URL must start with redis:\/\//);
+    const badDatabase = () => validateSampleEnv({ DATABASE_URL: 'mysql://root:hunter2@db/app' });
+    expect(badDatabase).toThrow(/^DATABASE_URL must start with "sqlite:" or "postgres:\/\/"/);
+    expect(badDatabase).not.toThrow(/hunter2/);
   });
 });
