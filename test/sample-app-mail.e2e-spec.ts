@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSampleApp } from '../sample-app/src/app.factory.js';
+import { createSampleApp } from './fixtures/sample-app.js';
 import { LogMailer, Mailer } from '../sample-app/src/mail/mailer.js';
 import { createSampleAppDatabase, type SampleAppDatabase } from './fixtures/sample-app-database.js';
 

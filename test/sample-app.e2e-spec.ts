@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSampleApp, type SampleAppOptions } from '../sample-app/src/app.factory.js';
+import { createSampleApp, type SampleAppOptions } from './fixtures/sample-app.js';
+import { DEFAULT_DATABASE_URL, validateSampleEnv } from '../sample-app/src/config/sample-env.js';
 import { parseRateLimit } from '../sample-app/src/rate-limit.config.js';
 import { User } from '../sample-app/src/users/user.entity.js';
 import { createSampleAppDatabase } from './fixtures/sample-app-database.js';
@@ -156,14 +158,23 @@ describe.each(variants)('sample app on %s + %s', (platform, database) => {
     },
   );
 
-  it.skipIf(skip)('answers 422 to a bad note or a malformed id', async () => {
+  it.skipIf(skip)("answers 422 to a bad note or a malformed id, in the library's shape (the global pipe)", async () => {
     const { token } = await newUser(h.http);
     const post = (body: object) => request(h.http).post('/notes').set('Authorization', `Bearer ${token}`).send(body);
     await post({}).expect(422);
     await post({ text: '' }).expect(422);
-    await post({ text: 42 }).expect(422);
+    const wrongType = await post({ text: 42 }).expect(422);
+    expect(wrongType.body).toEqual({
+      statusCode: 422,
+      detail: [{ loc: ['body', 'text'], msg: expect.any(String), type: expect.any(String) }],
+    });
     await post({ text: 'x'.repeat(501) }).expect(422);
-    await post({ text: 'ok', owner: { id: 'someone-else' } }).expect(422);
+    await post({ text: 'bad\u0000' }).expect(422);
+    // Unknown fields are stripped, as on the library's routes: the note is the caller's whatever `owner` says.
+    const smuggled = await post({ text: 'mine', owner: { id: 'someone-else' } }).expect(201);
+    expect(smuggled.body).toEqual({ id: expect.any(String), text: 'mine', createdAt: expect.any(String) });
+    const mine = await request(h.http).get('/notes').set('Authorization', `Bearer ${token}`).expect(200);
+    expect(mine.body.map((note: { id: string }) => note.id)).toContain(smuggled.body.id);
     await post({ text: 'x'.repeat(500) }).expect(201);
     await request(h.http).delete('/notes/not-a-uuid').set('Authorization', `Bearer ${token}`).expect(422);
   });
@@ -303,5 +314,37 @@ describe.each(['express', 'fastify'] as const)('rate limits of the sample app on
 
   it('RATE_LIMIT=off (rateLimit: false) turns them off', async () => {
     expect(new Set(await wrongLogins(off, 25))).toEqual(new Set([400]));
+  });
+});
+
+describe("the sample's environment (ConfigModule's validate)", () => {
+  it('has development defaults for everything but JWT_SECRET: a fresh machine starts with no variable set', () => {
+    expect(validateSampleEnv({})).toEqual({
+      PORT: 3000,
+      HOST: '0.0.0.0',
+      DATABASE_URL: DEFAULT_DATABASE_URL,
+      JWT_SECRET: undefined,
+      REDIS_URL: undefined,
+      RATE_LIMIT: 'on',
+      PUBLIC_URL: 'http://localhost:3000',
+    });
+    // Anchored at the repository, whatever the working directory.
+    expect(DEFAULT_DATABASE_URL).toBe(
+      `sqlite:${join(dirname(fileURLToPath(import.meta.url)), '..', 'sample-app', 'data', 'sample.sqlite')}`,
+    );
+    expect(validateSampleEnv({ PORT: '8080', PUBLIC_URL: 'https://app.example.com/', RATE_LIMIT: 'off' })).toMatchObject({
+      PORT: 8080,
+      PUBLIC_URL: 'https://app.example.com',
+      RATE_LIMIT: 'off',
+    });
+  });
+
+  it('refuses a bad value at startup, naming the variable and never echoing a database password', () => {
+    expect(() => validateSampleEnv({ PORT: '70000' })).toThrow(/^PORT must be a port number/);
+    expect(() => validateSampleEnv({ RATE_LIMIT: 'maybe' })).toThrow(/^RATE_LIMIT must be "on" or "off"/);
+    expect(() => validateSampleEnv({ REDIS_URL: 'localhost:6379' })).toThrow(/^REDIS_URL must start with redis:\/\//);
+    const badDatabase = () => validateSampleEnv({ DATABASE_URL: 'mysql://root:hunter2@db/app' });
+    expect(badDatabase).toThrow(/^DATABASE_URL must start with "sqlite:" or "postgres:\/\/"/);
+    expect(badDatabase).not.toThrow(/hunter2/);
   });
 });

@@ -2,9 +2,6 @@ import { mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 
-/** Where the sample keeps its data when `DATABASE_URL` is unset; relative to the repository root. */
-export const DEFAULT_DATABASE_URL = 'sqlite:sample-app/data/sample.sqlite';
-
 export type SampleDatabaseOptions =
   { type: 'better-sqlite3'; database: string } | { type: 'postgres'; url: string; schema?: string };
 
@@ -16,7 +13,7 @@ export type SampleDatabaseOptions =
 export function parseDatabaseUrl(databaseUrl: string, baseDir: string = process.cwd()): SampleDatabaseOptions {
   if (databaseUrl.startsWith('sqlite:')) {
     const path = databaseUrl.slice('sqlite:'.length).replace(/^\/\//, '');
-    if (!path) throw new Error(`DATABASE_URL "${databaseUrl}" names no file: use e.g. ${DEFAULT_DATABASE_URL}.`);
+    if (!path) throw new Error(`DATABASE_URL "${databaseUrl}" names no file: use e.g. sqlite:data/app.sqlite.`);
     return { type: 'better-sqlite3', database: path === ':memory:' || isAbsolute(path) ? path : resolve(baseDir, path) };
   }
   if (/^postgres(ql)?:\/\//.test(databaseUrl)) {

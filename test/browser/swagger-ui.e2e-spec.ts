@@ -3,12 +3,13 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AuthenticationBackend, BearerTransport, JwtStrategy, type TransportResponse } from '@nest-users/core';
+import { AuthenticationBackend, BearerTransport, type TransportResponse } from '@nest-users/core';
 import type { INestApplication } from '@nestjs/common';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSampleApp, type SampleAppOptions } from '../../sample-app/src/app.factory.js';
+import { createSampleApp, type SampleAppOptions } from '../fixtures/sample-app.js';
 import { createSampleAppDatabase } from '../fixtures/sample-app-database.js';
+import { SampleBackends } from '../../sample-app/src/users/backends.js';
 
 /**
  * Swagger UI's Authorize button, in a real browser: the OAuth2 password flow must log in through the documented
@@ -51,7 +52,18 @@ interface Running {
   close(): Promise<void>;
 }
 
-async function startApp(platform: 'express' | 'fastify', backends?: (secret: string) => SampleAppOptions['backends']) {
+/** The sample's backends with `jwt` answering `{token}`: the app is otherwise the same. */
+class TokenFieldBackends extends SampleBackends {
+  override create(): AuthenticationBackend[] {
+    const [jwt, ...others] = super.create();
+    return [
+      new AuthenticationBackend({ name: 'jwt', transport: new TokenFieldBearerTransport(), strategy: jwt!.strategy }),
+      ...others,
+    ];
+  }
+}
+
+async function startApp(platform: 'express' | 'fastify', backends?: SampleAppOptions['backends']) {
   const { databaseUrl, drop } = await createSampleAppDatabase('sqlite');
   const jwtSecret = randomBytes(32).toString('base64url');
   const app = await createSampleApp({
@@ -60,7 +72,7 @@ async function startApp(platform: 'express' | 'fastify', backends?: (secret: str
     platform,
     logger: false,
     rateLimit: false,
-    backends: backends?.(jwtSecret),
+    backends,
   });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
@@ -159,13 +171,7 @@ describe.skipIf(skip)('Swagger UI: Authorize (OAuth2 password) then Try it out',
   describe('the same check against a login that answers {token} instead of {access_token}', () => {
     let running: Running;
     beforeAll(async () => {
-      running = await startApp('express', (secret) => [
-        new AuthenticationBackend({
-          name: 'jwt',
-          transport: new TokenFieldBearerTransport(),
-          strategy: new JwtStrategy({ secret, lifetimeSeconds: 3600 }),
-        }),
-      ]);
+      running = await startApp('express', TokenFieldBackends);
       apps.push(running);
     });
 

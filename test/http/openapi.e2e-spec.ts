@@ -4,6 +4,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { register } from '../fixtures/http.js';
 import { createTestApp, type Platform, type TestApp } from '../fixtures/test-app.js';
+import { auditSchemas } from '../openapi/schema-audit.js';
 
 type Op = { path: string; method: string; operation: OperationObject };
 
@@ -157,5 +158,25 @@ describe.each(variants)('OpenAPI document (%s, prefix "%s", globalGuard %s)', (p
     const loginDto = JSON.stringify(t.document.components!.schemas!.LoginDto);
     expect(loginDto).toContain('username');
     expect(loginDto).toContain('grant_type');
+  });
+
+  it('types every property of the default DTOs for code generators: no bare objects, honest required lists', () => {
+    expect(
+      auditSchemas(t.document, {
+        required: {
+          // fastapi's OAuth2PasswordRequestForm: scope, grant_type, client_id and client_secret are optional.
+          LoginDto: ['username', 'password'],
+          RefreshDto: [],
+          UserCreateDto: ['email', 'password'],
+          UserUpdateDto: [],
+          UserAdminUpdateDto: [],
+          UserReadDto: ['id', 'email', 'isActive', 'isSuperuser', 'isVerified'],
+          EmailDto: ['email'],
+          VerifyDto: ['token'],
+          ResetPasswordDto: ['token', 'password'],
+          ErrorDto: ['statusCode', 'detail'],
+        },
+      }),
+    ).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSampleApp } from '../../sample-app/src/app.factory.js';
+import { createSampleApp } from '../fixtures/sample-app.js';
 import { createSampleAppDatabase, type SampleAppDatabase } from '../fixtures/sample-app-database.js';
 
 const POSTGRES_URL = process.env.TEST_POSTGRES_URL;

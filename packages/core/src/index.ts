@@ -68,6 +68,7 @@ export { UserReadDto } from './dto/user-read.dto.js';
 export { publicUserFields, SECRET_USER_FIELDS } from './dto/user-json.util.js';
 export { UserAdminUpdateDto, UserUpdateDto } from './dto/user-update.dto.js';
 export { IsOptionalNotNull } from './dto/optional-field.decorator.js';
+export { UsersAuthValidationPipe, type ValidationIssue } from './http/validation.pipe.js';
 export { addUsersAuthSecurity, setupUsersAuthSwagger, type UsersAuthSwaggerOptions } from './swagger/users-auth-swagger.js';
 
 export { ErrorCode } from './errors/error-code.enum.js';

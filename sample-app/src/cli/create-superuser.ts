@@ -1,13 +1,10 @@
 import 'reflect-metadata';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { UserManager, UsersAuthError, type UserProtocol } from '@nest-users/core';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from '../app.module.js';
-import { DEFAULT_DATABASE_URL, parseDatabaseUrl } from '../database.config.js';
 
 const USAGE = 'usage: npm run create-superuser -- --email <email> --password <password>   (DATABASE_URL as for npm start)';
-const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /**
  * Creates the first superuser (or promotes an existing user) through the app's own UserManager, so the password
@@ -16,17 +13,8 @@ const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { email: { type: 'string' }, password: { type: 'string' } } });
   if (!values.email || !values.password) throw new Error(USAGE);
-  const app = await NestFactory.createApplicationContext(
-    AppModule.forRoot({
-      database: parseDatabaseUrl(
-        process.env.DATABASE_URL || DEFAULT_DATABASE_URL,
-        process.env.DATABASE_URL ? process.cwd() : REPO_ROOT,
-      ),
-      // Only the user table is touched: no token is signed, so any well-formed secret does.
-      jwtSecret: process.env.JWT_SECRET ?? 'create-superuser: no token is issued by this command',
-    }),
-    { logger: ['error', 'warn'] },
-  );
+  // The app itself, configured from the same environment as `npm start`; only the user table is touched.
+  const app = await NestFactory.createApplicationContext(AppModule, { logger: ['error'], abortOnError: false });
   try {
     const users = app.get<UserManager<UserProtocol<string>, string>>(UserManager);
     const flags = { isSuperuser: true, isVerified: true, isActive: true };

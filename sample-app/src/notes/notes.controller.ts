@@ -1,17 +1,5 @@
 import { Authenticated, CurrentUser } from '@nest-users/core';
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  NotFoundException,
-  Param,
-  ParseUUIDPipe,
-  Post,
-  UsePipes,
-  ValidationPipe,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Repository } from 'typeorm';
@@ -23,8 +11,6 @@ import { Note } from './note.entity.js';
 @ApiTags('notes')
 @Authenticated()
 @Controller('notes')
-// Scoped to this controller, not global: a global strict pipe would also see the library's login form.
-@UsePipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, errorHttpStatusCode: 422 }))
 export class NotesController {
   constructor(@InjectRepository(Note) private readonly notes: Repository<Note>) {}
 

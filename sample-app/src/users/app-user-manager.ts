@@ -1,10 +1,9 @@
 import { UserManager } from '@nest-users/core';
 import { Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { SampleEnv } from '../config/sample-env.js';
 import { Mailer } from '../mail/mailer.js';
 import type { User } from './user.entity.js';
-
-/** Where links in emails point; set it to the front end that reads the token. */
-const PUBLIC_URL = (process.env.PUBLIC_URL ?? `http://localhost:${process.env.PORT ?? 3000}`).replace(/\/+$/, '');
 
 /**
  * The sample's lifecycle hooks: the user manager is an ordinary Nest provider, so it injects the mailer like any
@@ -13,9 +12,15 @@ const PUBLIC_URL = (process.env.PUBLIC_URL ?? `http://localhost:${process.env.PO
 @Injectable()
 export class AppUserManager extends UserManager<User, string> {
   private readonly logger = new Logger('Users');
+  /** Where links in emails point (`PUBLIC_URL`): the front end that reads the token. */
+  private readonly publicUrl: string;
 
-  constructor(private readonly mailer: Mailer) {
+  constructor(
+    private readonly mailer: Mailer,
+    config: ConfigService<SampleEnv, true>,
+  ) {
     super();
+    this.publicUrl = config.get('PUBLIC_URL', { infer: true });
   }
 
   override async onAfterRegister(user: User): Promise<void> {
@@ -23,14 +28,14 @@ export class AppUserManager extends UserManager<User, string> {
   }
 
   override async onAfterRequestVerify(user: User, token: string): Promise<void> {
-    await this.mailer.send({ to: user.email, subject: 'Verify your email', link: `${PUBLIC_URL}/verify?token=${token}` });
+    await this.mailer.send({ to: user.email, subject: 'Verify your email', link: `${this.publicUrl}/verify?token=${token}` });
   }
 
   override async onAfterForgotPassword(user: User, token: string): Promise<void> {
     await this.mailer.send({
       to: user.email,
       subject: 'Reset your password',
-      link: `${PUBLIC_URL}/reset-password?token=${token}`,
+      link: `${this.publicUrl}/reset-password?token=${token}`,
     });
   }
 

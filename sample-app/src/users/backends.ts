@@ -1,8 +1,13 @@
 import { AuthenticationBackend, BearerTransport, CookieTransport, JwtAuthentication, JwtStrategy } from '@nest-users/core';
 import { RedisStrategy } from '@nest-users/redis';
-import { DatabaseStrategy, TypeOrmTokenStore, type AccessTokenEntity } from '@nest-users/typeorm';
+import { AccessTokenEntity, DatabaseStrategy, TypeOrmTokenStore } from '@nest-users/typeorm';
+import { Inject, Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectRepository } from '@nestjs/typeorm';
 import type { Redis } from 'ioredis';
 import type { Repository } from 'typeorm';
+import { jwtSecretOf, type SampleEnv } from '../config/sample-env.js';
+import { REDIS_CLIENT } from '../redis/redis.module.js';
 
 /** Access tokens live an hour, as in fastapi-users' examples; refresh tokens two weeks. */
 const ACCESS_LIFETIME_SECONDS = 3600;
@@ -11,9 +16,7 @@ const REFRESH_LIFETIME_SECONDS = 14 * 24 * 3600;
 export interface SampleBackendsConfig {
   jwtSecret: string;
   tokens: Repository<AccessTokenEntity>;
-  redis?: Redis;
-  /** Cookies marked Secure; browsers accept them on http://localhost too. */
-  secureCookies?: boolean;
+  redis?: Redis | null;
 }
 
 /** The sample's backend names, in order: `redis` only when Redis is configured. */
@@ -31,7 +34,8 @@ export function createSampleBackends(config: SampleBackendsConfig): Authenticati
     new JwtAuthentication({ secret: config.jwtSecret, lifetimeSeconds: ACCESS_LIFETIME_SECONDS }),
     new AuthenticationBackend({
       name: 'cookie',
-      transport: new CookieTransport({ cookieMaxAge: ACCESS_LIFETIME_SECONDS, cookieSecure: config.secureCookies ?? true }),
+      // Secure (the default): browsers accept Secure cookies on http://localhost too.
+      transport: new CookieTransport({ cookieMaxAge: ACCESS_LIFETIME_SECONDS }),
       strategy: new JwtStrategy({ secret: config.jwtSecret, lifetimeSeconds: ACCESS_LIFETIME_SECONDS }),
     }),
     new AuthenticationBackend({
@@ -50,4 +54,19 @@ export function createSampleBackends(config: SampleBackendsConfig): Authenticati
         ]
       : []),
   ];
+}
+
+/** The backends from the app's configuration and stores: the provider `UsersAuthModule.forRootAsync` injects. */
+@Injectable()
+export class SampleBackends {
+  constructor(
+    private readonly config: ConfigService<SampleEnv, true>,
+    @InjectRepository(AccessTokenEntity) private readonly tokens: Repository<AccessTokenEntity>,
+    @Inject(REDIS_CLIENT) private readonly redis: Redis | null,
+  ) {}
+
+  create(): AuthenticationBackend[] {
+    const jwtSecret = jwtSecretOf({ JWT_SECRET: this.config.get('JWT_SECRET', { infer: true }) });
+    return createSampleBackends({ jwtSecret, tokens: this.tokens, redis: this.redis });
+  }
 }

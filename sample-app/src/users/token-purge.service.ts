@@ -1,5 +1,6 @@
-import { TypeOrmTokenStore, type AccessTokenEntity } from '@nest-users/typeorm';
+import { AccessTokenEntity, TypeOrmTokenStore } from '@nest-users/typeorm';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 
 const HOUR_MS = 3_600_000;
@@ -10,7 +11,7 @@ export class TokenPurgeService implements OnApplicationBootstrap, OnApplicationS
   private readonly logger = new Logger('TokenPurge');
   private timer?: NodeJS.Timeout;
 
-  constructor(private readonly tokens: Repository<AccessTokenEntity>) {}
+  constructor(@InjectRepository(AccessTokenEntity) private readonly tokens: Repository<AccessTokenEntity>) {}
 
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => void this.purge(), HOUR_MS).unref();

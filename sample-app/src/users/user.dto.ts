@@ -3,9 +3,11 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 
 // The library validates its routes with a whitelist: a custom column is accepted only once a DTO declares it.
+// `type: String` is not optional: TypeScript reflects `string | null` as Object, which Swagger would document as an
+// empty object (and generated clients would refuse a string).
 
 export class SampleUserCreateDto extends UserCreateDto {
-  @ApiPropertyOptional({ maxLength: 100, nullable: true, example: 'Ada' })
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 100, example: 'Ada' })
   @IsOptional()
   @IsString()
   @MaxLength(100)
@@ -13,7 +15,7 @@ export class SampleUserCreateDto extends UserCreateDto {
 }
 
 export class SampleUserUpdateDto extends UserUpdateDto {
-  @ApiPropertyOptional({ maxLength: 100, nullable: true })
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 100 })
   @IsOptional()
   @IsString()
   @MaxLength(100)
@@ -21,7 +23,7 @@ export class SampleUserUpdateDto extends UserUpdateDto {
 }
 
 export class SampleUserAdminUpdateDto extends UserAdminUpdateDto {
-  @ApiPropertyOptional({ maxLength: 100, nullable: true })
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 100 })
   @IsOptional()
   @IsString()
   @MaxLength(100)
@@ -30,5 +32,5 @@ export class SampleUserAdminUpdateDto extends UserAdminUpdateDto {
 
 export class SampleUserReadDto extends UserReadDto {
   @ApiPropertyOptional({ type: String, nullable: true })
-  displayName!: string | null;
+  displayName?: string | null;
 }

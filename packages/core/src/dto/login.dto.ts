@@ -20,25 +20,26 @@ export class LoginDto {
   @MaxLength(4096)
   password!: string;
 
-  @ApiPropertyOptional({ example: 'password' })
+  @ApiPropertyOptional({ description: 'OAuth2 grant type; ignored.', example: 'password' })
   @IsOptional()
   @IsString()
   @MaxLength(64)
   grant_type?: string;
 
-  @ApiPropertyOptional({ default: '' })
+  // No `default` here: code generators (openapi-typescript) make a property with a default required.
+  @ApiPropertyOptional({ description: 'OAuth2 scopes, space-separated; ignored.' })
   @IsOptional()
   @IsString()
   @MaxLength(1024)
   scope?: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ description: 'OAuth2 client credentials; ignored.' })
   @IsOptional()
   @IsString()
   @MaxLength(1024)
   client_id?: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ description: 'OAuth2 client credentials; ignored.' })
   @IsOptional()
   @IsString()
   @MaxLength(1024)

@@ -55,7 +55,10 @@ function refusal(body: unknown): ValidationIssue | undefined {
 /**
  * The pipe every nest-users route validates with, whatever the app's global pipe does: the body must be one JSON
  * object of bounded depth without NUL characters, unknown fields are stripped (mass assignment), wrong types answer
- * 422 `{detail: [...]}`, and values are never echoed back.
+ * 422 `{detail: [...]}`, and values are never echoed back. Also usable as the app's global pipe
+ * (`{ provide: APP_PIPE, useFactory: () => new UsersAuthValidationPipe() }`): the app's own routes then answer in the
+ * same shape, and the library's routes see the same rules twice.
+ * @publicApi
  */
 export class UsersAuthValidationPipe extends ValidationPipe {
   constructor(expectedType?: Type<unknown>) {

@@ -1,9 +1,10 @@
-import type { INestApplication } from '@nestjs/common';
+import { Logger, type INestApplication } from '@nestjs/common';
 import { ApplicationConfig } from '@nestjs/core';
 import {
   SwaggerModule,
   type OpenAPIObject,
   type OperationObject,
+  type SchemaObject,
   type SwaggerCustomOptions,
   type SwaggerDocumentOptions,
 } from '@nestjs/swagger';
@@ -80,6 +81,8 @@ export function addUsersAuthSecurity(app: INestApplication, document: OpenAPIObj
     }
   }
 
+  for (const warning of untypedProperties(document)) new Logger('UsersAuthSwagger').warn(warning);
+
   const allNames = backends.map((backend) => backend.name);
   const options = app.get<UsersAuthModuleOptions>(MODULE_OPTIONS_TOKEN, { strict: false });
   const defaults = {
@@ -120,4 +123,25 @@ function isAuthenticated({ controller, handler }: RouteExtension): boolean {
     readAuthenticated(controller).length > 0 ||
     carriesUsersAuthGuard(handler, controller)
   );
+}
+
+/**
+ * Properties documented as a bare `type: object`: what @nestjs/swagger writes when the reflected type is `Object`,
+ * which TypeScript emits for every union (`displayName?: string | null`). Code generators then type the field as an
+ * empty object, so a client cannot send a string. One message per property, naming the fix.
+ */
+export function untypedProperties(document: OpenAPIObject): string[] {
+  const warnings: string[] = [];
+  for (const [name, schema] of Object.entries(document.components?.schemas ?? {})) {
+    for (const [key, property] of Object.entries((schema as SchemaObject).properties ?? {})) {
+      const value = property as SchemaObject;
+      const shaped = value.properties || value.additionalProperties || value.allOf || value.oneOf || value.anyOf;
+      if (value.type !== 'object' || shaped) continue;
+      warnings.push(
+        `${name}.${key} is documented as a bare object: TypeScript reflects a union such as \`string | null\` as ` +
+          `Object. Name the type: @ApiProperty({ type: String, nullable: true }) (or additionalProperties for a map).`,
+      );
+    }
+  }
+  return warnings;
 }
