@@ -8,7 +8,7 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
  * `SQLAlchemyBaseAccessTokenTableUUID` (its `GUID` and `TIMESTAMPAware` types included), per dialect. Under
  * SQLAlchemy 2 (fastapi-users 15's) the column order may differ; nothing here depends on it.
  */
-export const FASTAPI_USERS_DDL: Record<TestDatabase['kind'], string> = {
+export const FASTAPI_USERS_DDL: Record<Exclude<TestDatabase['kind'], 'mysql'>, string> = {
   sqlite: `
 CREATE TABLE user (
 	email VARCHAR(320) NOT NULL, 
