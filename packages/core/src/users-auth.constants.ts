@@ -19,8 +19,8 @@ export const MANAGED_USER_REPOSITORY = Symbol('nest-users:ManagedUserRepository'
 
 /** The validated, ordered list of backends. */
 export const AUTH_BACKENDS = Symbol('nest-users:AuthBackends');
-/** Static settings of one `forRoot` call (routes, global guard). */
-export const USERS_AUTH_SETTINGS = Symbol('nest-users:Settings');
+/** The module's options, resolved once (`ResolvedUsersAuthOptions`): what every component of the module reads. */
+export const USERS_AUTH_OPTIONS = Symbol('nest-users:Options');
 
 /** Where the guard leaves the backend and token that authenticated a request. */
 export const AUTH_CONTEXT = Symbol('nest-users:AuthContext');

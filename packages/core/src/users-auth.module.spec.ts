@@ -101,6 +101,37 @@ describe('UsersAuthModule', () => {
   });
 
   describe('forRootAsync', () => {
+    it('resolves the options once, into one object every part reads: factory options and static settings together', async () => {
+      const factory = vi.fn(() => ({ backends: [jwt('jwt')], requireCurrentPassword: false, requiresVerification: true }));
+      @Injectable()
+      class AppUserManager extends UserManager<TestUser, string> {
+        seen() {
+          return this.options;
+        }
+      }
+      const ref = await setup(
+        UsersAuthModule.forRootAsync({
+          backendNames: ['jwt'],
+          imports: [RepositoryModule],
+          useFactory: factory,
+          userManager: AppUserManager,
+          routes: { usersPath: 'accounts' },
+          globalGuard: { verified: false, override: true },
+        }),
+      );
+      const options = ref.get(AppUserManager).seen();
+      expect(factory).toHaveBeenCalledTimes(1);
+      expect(options).toMatchObject({
+        requireCurrentPassword: false,
+        backendNames: ['jwt'],
+        globalGuard: true,
+        routes: { usersPath: 'accounts', authPath: 'auth' },
+        requirementDefaults: { backendNames: ['jwt'], requiresVerification: true, global: { verified: false, override: true } },
+      });
+      expect(Object.isFrozen(options)).toBe(true);
+      expect(ref.get(AUTH_BACKENDS)).toBe(options.backends);
+    });
+
     it('builds backends from injected, asynchronous configuration', async () => {
       const ref = await setup(
         UsersAuthModule.forRootAsync({

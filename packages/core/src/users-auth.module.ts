@@ -21,13 +21,8 @@ import { UserTokens } from './manager/user-tokens.js';
 import { UserManager } from './manager/user-manager.js';
 import { documentAllRoutes } from './swagger/route-extension.decorator.js';
 import { setupUsersAuthSwagger, type UsersAuthSwaggerOptions } from './swagger/users-auth-swagger.js';
-import { AUTH_BACKENDS, USERS_AUTH_SETTINGS } from './users-auth.constants.js';
-import {
-  ASYNC_OPTIONS_TYPE,
-  MODULE_OPTIONS_TOKEN,
-  OPTIONS_TYPE,
-  UsersAuthConfigurableModule,
-} from './users-auth.module-definition.js';
+import { AUTH_BACKENDS, USERS_AUTH_OPTIONS } from './users-auth.constants.js';
+import { ASYNC_OPTIONS_TYPE, OPTIONS_TYPE, UsersAuthConfigurableModule } from './users-auth.module-definition.js';
 import { validateAuthenticatedOptions } from './guards/auth-requirements.js';
 import { validateForRootAsyncOptions, validateForRootOptions } from './users-auth.options.js';
 import { assertUniqueNames, createUsersAuthProviders, getBackendToken } from './users-auth.providers.js';
@@ -95,9 +90,8 @@ export class UsersAuthModule extends ConfigurableModule {
       controllers: createControllers(settings),
       providers: [
         ...(definition.providers ?? []),
-        { provide: USERS_AUTH_SETTINGS, useValue: settings },
         ...managerProviders,
-        ...createUsersAuthProviders(backendNames),
+        ...createUsersAuthProviders(settings),
         BackgroundTasks,
         BodyParserErrorsMapping,
         UsersAuthGuard,
@@ -107,8 +101,7 @@ export class UsersAuthModule extends ConfigurableModule {
         ...(settings.globalGuard ? [{ provide: APP_GUARD, useExisting: UsersAuthGuard }] : []),
       ],
       exports: [
-        MODULE_OPTIONS_TOKEN,
-        USERS_AUTH_SETTINGS,
+        USERS_AUTH_OPTIONS,
         AUTH_BACKENDS,
         PasswordHelper,
         UserTokens,

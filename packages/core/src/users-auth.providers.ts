@@ -4,14 +4,18 @@ import type { AuthenticationBackend } from './backend/authentication-backend.js'
 import { CachedUserRepository } from './db/cached-user.repository.js';
 import { UserRepository } from './db/user-repository.interface.js';
 import { DuplicateBackendNameError, UsersAuthConfigurationError } from './errors/configuration.errors.js';
-import type { UsersAuthModuleOptions } from './interfaces/users-auth-module-options.interface.js';
+import type {
+  ResolvedUsersAuthOptions,
+  UsersAuthModuleOptions,
+  UsersAuthSettings,
+} from './interfaces/users-auth-module-options.interface.js';
 import { Argon2PasswordHelper, PasswordHelper } from './manager/password.helper.js';
 import { UserTokens } from './manager/user-tokens.js';
 import { resolveRateLimit, type RateLimitSettings } from './rate-limit/rate-limit.defaults.js';
 import { RATE_LIMIT_SETTINGS, RATE_LIMIT_STORAGE } from './rate-limit/rate-limit.constants.js';
 import { MODULE_OPTIONS_TOKEN } from './users-auth.module-definition.js';
 import { validateModuleOptions } from './users-auth.options.js';
-import { AUTH_BACKENDS, MANAGED_USER_REPOSITORY } from './users-auth.constants.js';
+import { AUTH_BACKENDS, MANAGED_USER_REPOSITORY, USERS_AUTH_OPTIONS } from './users-auth.constants.js';
 
 /** Injection token of one backend, by name. @publicApi */
 export function getBackendToken(name: string): string {
@@ -44,37 +48,54 @@ export function validateBackends(options: UsersAuthModuleOptions, expectedNames:
   return backends;
 }
 
-export function createUsersAuthProviders(backendNames: string[]): Provider[] {
+/** The options as given (validated here, once), with the static settings: the one object the module's parts inject. */
+export function resolveUsersAuthOptions(options: UsersAuthModuleOptions, settings: UsersAuthSettings): ResolvedUsersAuthOptions {
+  validateBackends(options, settings.backendNames);
+  validateModuleOptions(options);
+  const requiresVerification = options.requiresVerification ?? false;
+  return Object.freeze({
+    ...options,
+    ...settings,
+    requirementDefaults: Object.freeze({
+      backendNames: settings.backendNames,
+      requiresVerification,
+      global: settings.globalGuard ? settings.globalRequirements : undefined,
+    }),
+  });
+}
+
+export function createUsersAuthProviders(settings: UsersAuthSettings): Provider[] {
   return [
     {
-      provide: AUTH_BACKENDS,
+      provide: USERS_AUTH_OPTIONS,
       inject: [MODULE_OPTIONS_TOKEN],
-      useFactory: (options: UsersAuthModuleOptions) => {
-        const backends = validateBackends(options, backendNames);
-        validateModuleOptions(options);
-        return backends;
-      },
+      useFactory: (options: UsersAuthModuleOptions) => resolveUsersAuthOptions(options, settings),
+    },
+    {
+      provide: AUTH_BACKENDS,
+      inject: [USERS_AUTH_OPTIONS],
+      useFactory: (options: ResolvedUsersAuthOptions) => options.backends,
     },
     {
       provide: UserTokens,
-      inject: [AUTH_BACKENDS, MODULE_OPTIONS_TOKEN],
-      useFactory: (_validated: AuthenticationBackend[], options: UsersAuthModuleOptions) => new UserTokens(options),
+      inject: [USERS_AUTH_OPTIONS],
+      useFactory: (options: ResolvedUsersAuthOptions) => new UserTokens(options),
     },
     {
       provide: MANAGED_USER_REPOSITORY,
-      inject: [UserRepository, MODULE_OPTIONS_TOKEN],
-      useFactory: (repository: UserRepository<any, any>, options: UsersAuthModuleOptions) =>
+      inject: [UserRepository, USERS_AUTH_OPTIONS],
+      useFactory: (repository: UserRepository<any, any>, options: ResolvedUsersAuthOptions) =>
         options.userCache ? new CachedUserRepository(repository, options.userCache) : repository,
     },
     {
       provide: PasswordHelper,
-      inject: [MODULE_OPTIONS_TOKEN],
-      useFactory: (options: UsersAuthModuleOptions) => options.passwordHelper ?? new Argon2PasswordHelper(options.argon2),
+      inject: [USERS_AUTH_OPTIONS],
+      useFactory: (options: ResolvedUsersAuthOptions) => options.passwordHelper ?? new Argon2PasswordHelper(options.argon2),
     },
     {
       provide: RATE_LIMIT_SETTINGS,
-      inject: [MODULE_OPTIONS_TOKEN],
-      useFactory: (options: UsersAuthModuleOptions) => resolveRateLimit(options.rateLimit),
+      inject: [USERS_AUTH_OPTIONS],
+      useFactory: (options: ResolvedUsersAuthOptions) => resolveRateLimit(options.rateLimit),
     },
     {
       provide: RATE_LIMIT_STORAGE,
@@ -82,7 +103,7 @@ export function createUsersAuthProviders(backendNames: string[]): Provider[] {
       // A provider, so Nest stops the in-memory storage's sweep timer at shutdown.
       useFactory: (settings: RateLimitSettings) => (settings.enabled && settings.storage) || new ThrottlerStorageService(),
     },
-    ...backendNames.flatMap((name, index): Provider[] => [
+    ...settings.backendNames.flatMap((name, index): Provider[] => [
       {
         provide: getBackendToken(name),
         inject: [AUTH_BACKENDS],

@@ -4,11 +4,10 @@ import { ApplicationConfig, DiscoveryService, MetadataScanner } from '@nestjs/co
 import type { AuthenticationBackend } from './backend/authentication-backend.js';
 import { currentUserFactory } from './decorators/current-user.decorator.js';
 import { UsersAuthConfigurationError } from './errors/configuration.errors.js';
-import { resolveRouteRequirements, type RequirementDefaults } from './guards/auth-requirements.js';
+import { resolveRouteRequirements } from './guards/auth-requirements.js';
 import { carriesUsersAuthGuard, UsersAuthGuard } from './guards/users-auth.guard.js';
-import type { UsersAuthModuleOptions, UsersAuthSettings } from './interfaces/users-auth-module-options.interface.js';
-import { AUTH_BACKENDS, USERS_AUTH_SETTINGS } from './users-auth.constants.js';
-import { MODULE_OPTIONS_TOKEN } from './users-auth.module-definition.js';
+import type { ResolvedUsersAuthOptions } from './interfaces/users-auth-module-options.interface.js';
+import { AUTH_BACKENDS, USERS_AUTH_OPTIONS } from './users-auth.constants.js';
 
 /** Access tokens living longer than this get a startup warning (a stolen one stays useful that long). */
 export const ACCESS_LIFETIME_WARNING_SECONDS = 24 * 3600;
@@ -26,8 +25,7 @@ export class UsersAuthStartupChecks implements OnModuleInit, OnApplicationBootst
 
   constructor(
     @Inject(AUTH_BACKENDS) private readonly backends: AuthenticationBackend[],
-    @Inject(USERS_AUTH_SETTINGS) private readonly settings: UsersAuthSettings,
-    @Inject(MODULE_OPTIONS_TOKEN) private readonly options: UsersAuthModuleOptions,
+    @Inject(USERS_AUTH_OPTIONS) private readonly options: ResolvedUsersAuthOptions,
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
     private readonly config: ApplicationConfig,
@@ -50,13 +48,9 @@ export class UsersAuthStartupChecks implements OnModuleInit, OnApplicationBootst
   }
 
   onApplicationBootstrap(): void {
-    const defaults: RequirementDefaults = {
-      backendNames: this.backends.map((backend) => backend.name),
-      requiresVerification: this.options.requiresVerification ?? false,
-      global: this.settings.globalGuard ? this.settings.globalRequirements : undefined,
-    };
+    const defaults = this.options.requirementDefaults;
     const globalGuards = this.config.getGlobalGuards();
-    const guardedEverywhere = this.settings.globalGuard || globalGuards.some((guard) => guard instanceof UsersAuthGuard);
+    const guardedEverywhere = this.options.globalGuard || globalGuards.some((guard) => guard instanceof UsersAuthGuard);
     for (const wrapper of this.discovery.getControllers()) {
       const controller = wrapper.metatype as Type<unknown> | undefined;
       if (!controller?.prototype) continue;

@@ -1,10 +1,9 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { UserProtocol } from '../interfaces/user.interface.js';
-import type { UsersAuthModuleOptions } from '../interfaces/users-auth-module-options.interface.js';
+import type { ResolvedUsersAuthOptions } from '../interfaces/users-auth-module-options.interface.js';
 import { UserManager } from '../manager/user-manager.js';
-import { AUTH_BACKENDS } from '../users-auth.constants.js';
-import { MODULE_OPTIONS_TOKEN } from '../users-auth.module-definition.js';
+import { AUTH_BACKENDS, USERS_AUTH_OPTIONS } from '../users-auth.constants.js';
 import type { AuthenticationBackend } from './authentication-backend.js';
 import { registerWithPassport } from './backend-passport.dispatcher.js';
 import { createBackendPassportStrategy, getPassportStrategyName } from './backend-passport.strategy.js';
@@ -21,7 +20,7 @@ export class BackendPassportRegistration implements OnModuleInit, OnModuleDestro
   constructor(
     @Inject(AUTH_BACKENDS) private readonly backends: AuthenticationBackend[],
     @Inject(UserManager) private readonly users: UserManager<UserProtocol<unknown>, unknown>,
-    @Inject(MODULE_OPTIONS_TOKEN) private readonly options: UsersAuthModuleOptions,
+    @Inject(USERS_AUTH_OPTIONS) private readonly options: ResolvedUsersAuthOptions,
     private readonly adapterHost: HttpAdapterHost,
   ) {}
 
@@ -35,7 +34,7 @@ export class BackendPassportRegistration implements OnModuleInit, OnModuleDestro
         registerWithPassport(getPassportStrategyName(backend.name), {
           backend,
           strategy: createBackendPassportStrategy(backend, this.users),
-          requiresVerification: this.options.requiresVerification ?? false,
+          requiresVerification: this.options.requirementDefaults.requiresVerification,
           owners,
         }),
       );

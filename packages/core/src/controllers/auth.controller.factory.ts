@@ -38,12 +38,11 @@ import { StoreUnavailableFilter } from '../http/store-unavailable.filter.js';
 import { createUsersAuthValidationPipe } from '../http/validation.pipe.js';
 import type { UserProtocol } from '../interfaces/user.interface.js';
 import type { UserLookup } from '../strategy/strategy.interface.js';
-import type { UsersAuthModuleOptions } from '../interfaces/users-auth-module-options.interface.js';
+import type { ResolvedUsersAuthOptions } from '../interfaces/users-auth-module-options.interface.js';
 import { UserManager } from '../manager/user-manager.js';
 import { RateLimited } from '../rate-limit/rate-limited.decorator.js';
 import { ApiErrorCodes } from '../swagger/error-responses.js';
-import { AUTH_CONTEXT } from '../users-auth.constants.js';
-import { MODULE_OPTIONS_TOKEN } from '../users-auth.module-definition.js';
+import { AUTH_CONTEXT, USERS_AUTH_OPTIONS } from '../users-auth.constants.js';
 import { getBackendToken } from '../users-auth.providers.js';
 
 type HttpRequest = Record<PropertyKey, unknown> & { headers: Record<string, string | string[] | undefined>; method?: string };
@@ -80,7 +79,7 @@ export function createAuthController(backendName: string, authPath: string): Typ
     constructor(
       @Inject(getBackendToken(backendName)) private readonly backend: AuthenticationBackend,
       @Inject(UserManager) private readonly users: UserManager<UserProtocol<unknown>, unknown>,
-      @Inject(MODULE_OPTIONS_TOKEN) private readonly options: UsersAuthModuleOptions,
+      @Inject(USERS_AUTH_OPTIONS) private readonly options: ResolvedUsersAuthOptions,
       private readonly adapterHost: HttpAdapterHost,
     ) {
       // The transport fixes the status of a login or refresh (a bearer token 200, a cookie 204). Backends may come

@@ -5,11 +5,10 @@ import type { AuthenticationBackend } from '../backend/authentication-backend.js
 import { StoreUnavailableError } from '../errors/store.errors.js';
 import { forbidden, NO_STORE, RETRY_AFTER_SECONDS, serviceUnavailable, unauthorized } from '../http/http-errors.js';
 import type { UserProtocol } from '../interfaces/user.interface.js';
-import type { UsersAuthModuleOptions, UsersAuthSettings } from '../interfaces/users-auth-module-options.interface.js';
+import type { ResolvedUsersAuthOptions } from '../interfaces/users-auth-module-options.interface.js';
 import { UserManager } from '../manager/user-manager.js';
-import { MODULE_OPTIONS_TOKEN } from '../users-auth.module-definition.js';
-import { AUTH_BACKENDS, AUTH_CONTEXT, AUTH_REQUIREMENTS, USERS_AUTH_SETTINGS } from '../users-auth.constants.js';
-import { resolveRouteRequirements, type RequirementDefaults, type RouteRequirements } from './auth-requirements.js';
+import { AUTH_BACKENDS, AUTH_CONTEXT, AUTH_REQUIREMENTS, USERS_AUTH_OPTIONS } from '../users-auth.constants.js';
+import { resolveRouteRequirements, type RouteRequirements } from './auth-requirements.js';
 
 /** What the guard leaves on the request besides `user`. */
 export interface AuthContext {
@@ -54,11 +53,8 @@ export class UsersAuthGuard implements CanActivate {
     protected readonly adapterHost: HttpAdapterHost,
     @Inject(AUTH_BACKENDS) protected readonly backends: AuthenticationBackend[],
     @Inject(UserManager) protected readonly users: UserManager<UserProtocol<unknown>, unknown>,
-    @Inject(USERS_AUTH_SETTINGS) protected readonly settings: UsersAuthSettings,
-    @Inject(MODULE_OPTIONS_TOKEN) protected readonly options: UsersAuthModuleOptions,
+    @Inject(USERS_AUTH_OPTIONS) protected readonly options: ResolvedUsersAuthOptions,
   ) {}
-
-  private defaults?: RequirementDefaults;
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const requirements = this.getRequirements(context);
@@ -113,18 +109,10 @@ export class UsersAuthGuard implements CanActivate {
     if (!byHandler) cache.set(controller, (byHandler = new WeakMap()));
     let resolved = byHandler.get(handler);
     if (!resolved) {
-      resolved = resolveRouteRequirements(controller, handler, this.requirementDefaults()) ?? PUBLIC;
+      resolved = resolveRouteRequirements(controller, handler, this.options.requirementDefaults) ?? PUBLIC;
       byHandler.set(handler, resolved);
     }
     return resolved === PUBLIC ? undefined : resolved;
-  }
-
-  private requirementDefaults(): RequirementDefaults {
-    return (this.defaults ??= {
-      backendNames: this.backends.map((backend) => backend.name),
-      requiresVerification: this.options.requiresVerification ?? false,
-      global: this.settings.globalGuard ? this.settings.globalRequirements : undefined,
-    });
   }
 
   private async authenticateOrUnavailable(context: ExecutionContext, request: AuthenticatedRequest, names?: readonly string[]) {

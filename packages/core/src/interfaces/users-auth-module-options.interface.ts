@@ -4,6 +4,7 @@ import type { AuthenticationBackend } from '../backend/authentication-backend.js
 import type { UserCacheOptions } from '../db/cached-user.repository.js';
 import type { Argon2Parameters, PasswordHelper } from '../manager/password.helper.js';
 import type { UserManager } from '../manager/user-manager.js';
+import type { RequirementDefaults } from '../guards/auth-requirements.js';
 import type { AuthenticatedOptions } from './authenticated-options.interface.js';
 import type { UsersAuthRateLimitOptions } from './rate-limit-options.interface.js';
 
@@ -122,11 +123,19 @@ export interface UsersAuthModuleExtras {
   backendNames?: string[];
 }
 
-/** The static settings, resolved. */
+/** The static settings, resolved when the module is defined (routes and controllers are built from them). */
 export interface UsersAuthSettings {
   globalGuard: boolean;
   globalRequirements: AuthenticatedOptions;
   routes: Required<UsersAuthRoutes>;
   dto: Required<UsersAuthDtos>;
   backendNames: string[];
+}
+
+/**
+ * Every option of one module instance, validated and resolved once: the options `forRoot` or the async factory gave,
+ * the static settings, and what a route requires when nothing else says. Injected as `USERS_AUTH_OPTIONS`.
+ */
+export interface ResolvedUsersAuthOptions extends Readonly<UsersAuthModuleOptions>, Readonly<UsersAuthSettings> {
+  readonly requirementDefaults: RequirementDefaults;
 }

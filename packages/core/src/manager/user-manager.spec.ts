@@ -15,8 +15,7 @@ import {
 } from '../errors/user.errors.js';
 import type { UserProtocol } from '../interfaces/user.interface.js';
 import type { UsersAuthModuleOptions } from '../interfaces/users-auth-module-options.interface.js';
-import { AUTH_BACKENDS, MANAGED_USER_REPOSITORY } from '../users-auth.constants.js';
-import { MODULE_OPTIONS_TOKEN } from '../users-auth.module-definition.js';
+import { AUTH_BACKENDS, MANAGED_USER_REPOSITORY, USERS_AUTH_OPTIONS } from '../users-auth.constants.js';
 import { Argon2PasswordHelper, PasswordHelper } from './password.helper.js';
 import { UserManager, type UserCreateInput } from './user-manager.js';
 import { UserTokens } from './user-tokens.js';
@@ -92,7 +91,7 @@ async function setup(
       managerClass,
       { provide: MANAGED_USER_REPOSITORY, useValue: repository },
       { provide: PasswordHelper, useValue: passwordHelper },
-      { provide: MODULE_OPTIONS_TOKEN, useValue: moduleOptions },
+      { provide: USERS_AUTH_OPTIONS, useValue: moduleOptions },
       { provide: UserTokens, useFactory: () => new UserTokens(moduleOptions) },
       { provide: AUTH_BACKENDS, useValue: moduleOptions.backends },
     ],

@@ -12,11 +12,10 @@ import {
   UserNotExistsError,
 } from '../errors/user.errors.js';
 import type { UserCreateData, UserProtocol } from '../interfaces/user.interface.js';
-import type { UsersAuthModuleOptions } from '../interfaces/users-auth-module-options.interface.js';
+import type { ResolvedUsersAuthOptions } from '../interfaces/users-auth-module-options.interface.js';
 import type { UserLookup } from '../strategy/strategy.interface.js';
 import type { AuthenticationBackend } from '../backend/authentication-backend.js';
-import { AUTH_BACKENDS, MANAGED_USER_REPOSITORY } from '../users-auth.constants.js';
-import { MODULE_OPTIONS_TOKEN } from '../users-auth.module-definition.js';
+import { AUTH_BACKENDS, MANAGED_USER_REPOSITORY, USERS_AUTH_OPTIONS } from '../users-auth.constants.js';
 import { PasswordHelper } from './password.helper.js';
 import { UserTokens } from './user-tokens.js';
 
@@ -75,7 +74,7 @@ export class UserManager<U extends UserProtocol<ID> = UserProtocol<any>, ID = an
   @Inject(MANAGED_USER_REPOSITORY) protected readonly users!: UserRepository<U, ID>;
   @Inject(PasswordHelper) protected readonly passwordHelper!: PasswordHelper;
   @Inject(UserTokens) protected readonly tokens!: UserTokens;
-  @Inject(MODULE_OPTIONS_TOKEN) protected readonly options!: UsersAuthModuleOptions;
+  @Inject(USERS_AUTH_OPTIONS) protected readonly options!: ResolvedUsersAuthOptions;
   @Inject(AUTH_BACKENDS) protected readonly backends!: AuthenticationBackend<U, ID>[];
 
   /** Shortest accepted password, in Unicode code points (NIST SP 800-63B). */

@@ -13,9 +13,8 @@ import { UsersAuthConfigurationError } from '../errors/configuration.errors.js';
 import { defaultRouteRequirements, resolveRouteRequirements } from '../guards/auth-requirements.js';
 import { readAuthenticated } from '../guards/auth-requirements.js';
 import { carriesUsersAuthGuard, UsersAuthGuard } from '../guards/users-auth.guard.js';
-import type { UsersAuthModuleOptions, UsersAuthSettings } from '../interfaces/users-auth-module-options.interface.js';
-import { AUTH_BACKENDS, OPENAPI_AUTH_EXTENSION, USERS_AUTH_SETTINGS } from '../users-auth.constants.js';
-import { MODULE_OPTIONS_TOKEN } from '../users-auth.module-definition.js';
+import type { ResolvedUsersAuthOptions } from '../interfaces/users-auth-module-options.interface.js';
+import { AUTH_BACKENDS, OPENAPI_AUTH_EXTENSION, USERS_AUTH_OPTIONS } from '../users-auth.constants.js';
 import type { RouteExtension } from './route-extension.decorator.js';
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
@@ -55,7 +54,7 @@ export function setupUsersAuthSwagger(
  */
 export function addUsersAuthSecurity(app: INestApplication, document: OpenAPIObject): OpenAPIObject {
   const backends = app.get<AuthenticationBackend[]>(AUTH_BACKENDS, { strict: false });
-  const settings = app.get<UsersAuthSettings>(USERS_AUTH_SETTINGS, { strict: false });
+  const options = app.get<ResolvedUsersAuthOptions>(USERS_AUTH_OPTIONS, { strict: false });
   const operations = Object.entries(document.paths).flatMap(([path, item]) =>
     METHODS.filter((method) => item[method]).map((method) => ({ path, operation: item[method] as OperationObject })),
   );
@@ -84,15 +83,10 @@ export function addUsersAuthSecurity(app: INestApplication, document: OpenAPIObj
   for (const warning of untypedProperties(document)) new Logger('UsersAuthSwagger').warn(warning);
 
   const allNames = backends.map((backend) => backend.name);
-  const options = app.get<UsersAuthModuleOptions>(MODULE_OPTIONS_TOKEN, { strict: false });
-  const defaults = {
-    backendNames: allNames,
-    requiresVerification: options.requiresVerification ?? false,
-    global: settings.globalGuard ? settings.globalRequirements : undefined,
-  };
+  const defaults = options.requirementDefaults;
   // Routes without our decorators are protected where the guard runs on every route (as the guard would).
   const guardedEverywhere =
-    settings.globalGuard ||
+    options.globalGuard ||
     app
       .get(ApplicationConfig, { strict: false })
       .getGlobalGuards()
