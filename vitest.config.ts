@@ -24,6 +24,8 @@ export default defineConfig({
       // The subpaths first: an alias also matches every import below its name.
       '@nest-users/testing/typeorm': src('testing', 'data-source.fixture'),
       '@nest-users/testing/redis': src('testing', 'redis.fixture'),
+      '@nest-users/testing/contracts': src('testing', 'contracts'),
+      '@nest-users/testing/jwt': src('testing', 'jwt-forge'),
       '@nest-users/testing': src('testing'),
     },
   },

@@ -1,8 +1,7 @@
+// src/app.module.ts
 import { Authenticated, CurrentUser, JwtAuthentication, UsersAuthModule } from '@nest-users/core';
 import { BaseUserEntityUUID, UsersAuthTypeOrmModule } from '@nest-users/typeorm';
 import { Controller, Get, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { DocumentBuilder } from '@nestjs/swagger';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Entity } from 'typeorm';
 
@@ -26,10 +25,3 @@ export class NotesController {
   controllers: [NotesController],
 })
 export class AppModule {}
-
-export async function bootstrap(port = 3000) {
-  const app = await NestFactory.create(AppModule);
-  UsersAuthModule.setupSwagger(app, new DocumentBuilder().setTitle('My API').build(), 'docs');
-  await app.listen(port);
-  return app;
-}
