@@ -1,18 +1,10 @@
 // src/app.module.ts
-import { Authenticated, CurrentUser, JwtAuthentication, UsersAuthModule } from '@nest-users/core';
-import { BaseUserEntityUUID, UsersAuthTypeOrmModule } from '@nest-users/typeorm';
-import { Controller, Get, Module } from '@nestjs/common';
+import { JwtAuthentication, UsersAuthModule } from '@nest-users/core';
+import { UsersAuthTypeOrmModule } from '@nest-users/typeorm';
+import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { Entity } from 'typeorm';
-
-@Entity('user')
-export class User extends BaseUserEntityUUID {}
-
-@Controller('notes')
-@Authenticated()
-export class NotesController {
-  @Get() list(@CurrentUser() user: User) { return { owner: user.email, notes: [] }; }
-}
+import { NotesController } from './notes.controller.js';
+import { User } from './user.entity.js';
 
 @Module({
   imports: [

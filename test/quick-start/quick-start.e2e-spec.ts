@@ -35,7 +35,7 @@ afterAll(async () => {
 
 it('is quoted verbatim in the README', () => {
   const readme = readFileSync(here('../../README.md'), 'utf8');
-  for (const file of ['./app.module.ts', './main.ts']) {
+  for (const file of ['./user.entity.ts', './notes.controller.ts', './app.module.ts', './main.ts']) {
     expect(readme).toContain('```ts\n' + readFileSync(here(file), 'utf8') + '```');
   }
 });
