@@ -24,8 +24,8 @@ export default defineConfig({
       // The subpaths first: an alias also matches every import below its name.
       '@nest-users/testing/typeorm': src('testing', 'data-source.fixture'),
       '@nest-users/testing/redis': src('testing', 'redis.fixture'),
-      // The contract suites' subpath (docs and test/docs import it); its own entry file comes with the packaging work.
-      '@nest-users/testing/contracts': src('testing'),
+      '@nest-users/testing/contracts': src('testing', 'contracts'),
+      '@nest-users/testing/jwt': src('testing', 'jwt-forge'),
       '@nest-users/testing': src('testing'),
     },
   },

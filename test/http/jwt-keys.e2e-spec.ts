@@ -7,7 +7,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asymmetricKeys, createAsymmetricApp, KIDS, type AsymmetricApp, type Platform } from '../fixtures/asymmetric-app.js';
 import { login, register } from '../fixtures/http.js';
-import { b64json, forgeHmac, forgeSigned, PRIVATE_JWK_MEMBERS, publicKeyAsSecrets, withSignature } from '@nest-users/testing';
+import { b64json, forgeHmac, forgeSigned, PRIVATE_JWK_MEMBERS, publicKeyAsSecrets, withSignature } from '@nest-users/testing/jwt';
 import type { User } from '../fixtures/user.entity.js';
 
 type Backend = 'rsa' | 'ec' | 'ed';

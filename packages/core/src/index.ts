@@ -22,7 +22,7 @@ export {
   type RefreshTokenOptions,
 } from './backend/authentication-backend.js';
 export { JwtAuthentication, type JwtAuthenticationOptions } from './backend/jwt-authentication.js';
-export { getPassportStrategyName } from './backend/backend-passport.strategy.js';
+export { getPassportStrategyName } from './backend/passport-strategy-name.util.js';
 export { BearerTransport } from './transport/bearer.transport.js';
 export { CookieTransport, type CookieTransportOptions } from './transport/cookie.transport.js';
 export type { IssuedRefreshToken, TokenCarrier, Transport, TransportResponse } from './transport/transport.interface.js';

@@ -1,5 +1,5 @@
 import { generateOpaqueToken, hashToken, StoreUnavailableError, type StoredToken } from '@nest-users/core';
-import { describeTokenStoreContract } from '@nest-users/testing';
+import { describeTokenStoreContract } from '@nest-users/testing/contracts';
 import { testKeyPrefix, testRedisAvailable, type TestKeyPrefix } from '@nest-users/testing/redis';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,25 +1,7 @@
+/**
+ * `@nest-users/testing`: in-memory stand-ins for an app's own tests, with no test runner imported. The contract
+ * suites live at `@nest-users/testing/contracts` and the JWT forging helpers at `@nest-users/testing/jwt` (both import
+ * `vitest`); test databases at `/typeorm` and `/redis`.
+ */
 export { InMemoryTokenStore } from './in-memory-token.store.js';
 export { InMemoryUserRepository } from './in-memory-user.repository.js';
-export { describeTokenStoreContract, type TokenStoreContractFixture } from './token-store.contract.js';
-export {
-  describeUserRepositoryContract,
-  type ContractUser,
-  type UserRepositoryContractFixture,
-} from './user-repository.contract.js';
-export {
-  b64json,
-  forgeHmac,
-  forgeSigned,
-  makeTestUser,
-  now,
-  opensshPublicKey,
-  PRIVATE_JWK_MEMBERS,
-  publicKeyAsSecrets,
-  rawPublicKey,
-  signature,
-  testKeyPair,
-  userLookup,
-  withSignature,
-  type AsymmetricAlgorithm,
-  type KeyPair,
-} from './jwt-forge.js';

@@ -1,5 +1,5 @@
 import { generateOpaqueToken, hashToken } from '@nest-users/core';
-import { describeTokenStoreContract, type TokenStoreContractFixture } from '@nest-users/testing';
+import { describeTokenStoreContract, type TokenStoreContractFixture } from '@nest-users/testing/contracts';
 import { openTestDataSource, testDatabaseAvailable, type TestDatabaseKind } from '@nest-users/testing/typeorm';
 import { describe, expect, it } from 'vitest';
 import { AccessTokenEntity } from './access-token.entity.js';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { describeUserRepositoryContract, type UserRepositoryContractFixture } from '@nest-users/testing';
+import { describeUserRepositoryContract, type UserRepositoryContractFixture } from '@nest-users/testing/contracts';
 import {
   openTestDataSource,
   testDatabaseAvailable,

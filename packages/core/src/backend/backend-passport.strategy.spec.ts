@@ -13,7 +13,7 @@ import {
   type AsymmetricAlgorithm,
   makeTestUser,
   userLookup,
-} from '@nest-users/testing';
+} from '@nest-users/testing/jwt';
 import type { UserProtocol } from '../interfaces/user.interface.js';
 import { createBackendPassportStrategy } from './backend-passport.strategy.js';
 import { JwtAuthentication } from './jwt-authentication.js';

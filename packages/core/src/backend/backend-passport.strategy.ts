@@ -6,10 +6,8 @@ import { JwtStrategy } from '../strategy/jwt.strategy.js';
 import type { UserLookup } from '../strategy/strategy.interface.js';
 import type { AuthenticationBackend } from './authentication-backend.js';
 
-/** The passport name of a backend's strategy: `AuthGuard('users-auth:jwt')` from @nestjs/passport works. @publicApi */
-export function getPassportStrategyName(backendName: string): string {
-  return `users-auth:${backendName}`;
-}
+// Kept in a file of its own, free of passport's types, so the public .d.ts never needs @types/passport.
+export { getPassportStrategyName } from './passport-strategy-name.util.js';
 
 /**
  * The passport strategy of one backend, for apps that use `AuthGuard(name)` from @nestjs/passport. Glue only: the

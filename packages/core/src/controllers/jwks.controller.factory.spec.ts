@@ -6,7 +6,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PRIVATE_JWK_MEMBERS, testKeyPair } from '@nest-users/testing';
+import { PRIVATE_JWK_MEMBERS, testKeyPair } from '@nest-users/testing/jwt';
 import type { AuthenticationBackend } from '../backend/authentication-backend.js';
 import { JwtAuthentication } from '../backend/jwt-authentication.js';
 import { UsersAuthConfigurationError } from '../errors/configuration.errors.js';

@@ -1,4 +1,5 @@
-import { describeUserRepositoryContract, InMemoryUserRepository, type ContractUser } from '@nest-users/testing';
+import { InMemoryUserRepository } from '@nest-users/testing';
+import { describeUserRepositoryContract, type ContractUser } from '@nest-users/testing/contracts';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { UsersAuthConfigurationError } from '../errors/configuration.errors.js';
 import { UserAlreadyExistsError } from '../errors/user.errors.js';

@@ -1,6 +1,6 @@
 import { createSecretKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { testKeyPair, type AsymmetricAlgorithm } from '@nest-users/testing';
+import { testKeyPair, type AsymmetricAlgorithm } from '@nest-users/testing/jwt';
 import { JwtAuthentication } from '../backend/jwt-authentication.js';
 import { UsersAuthConfigurationError } from '../errors/configuration.errors.js';
 import { parseJwtKeySet } from './jwt-keys.js';

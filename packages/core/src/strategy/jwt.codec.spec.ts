@@ -1,5 +1,5 @@
 import { createPrivateKey, createPublicKey, createSecretKey, randomBytes, type JsonWebKey, type KeyObject } from 'node:crypto';
-import { testKeyPair } from '@nest-users/testing';
+import { testKeyPair } from '@nest-users/testing/jwt';
 import jsonwebtoken, { type Algorithm } from 'jsonwebtoken';
 import { describe, expect, it } from 'vitest';
 import { JwtCodec, signJws, verifyJws } from './jwt.codec.js';

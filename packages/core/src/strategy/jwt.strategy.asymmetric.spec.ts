@@ -13,7 +13,7 @@ import {
   type AsymmetricAlgorithm,
   makeTestUser,
   userLookup,
-} from '@nest-users/testing';
+} from '@nest-users/testing/jwt';
 import { JwtAuthentication } from '../backend/jwt-authentication.js';
 import { UsersAuthConfigurationError } from '../errors/configuration.errors.js';
 import type { UserProtocol } from '../interfaces/user.interface.js';

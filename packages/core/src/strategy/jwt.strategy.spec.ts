@@ -1,7 +1,7 @@
 import { createHmac, createSecretKey, generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
 import jsonwebtoken from 'jsonwebtoken';
 import { describe, expect, it, vi } from 'vitest';
-import { makeTestUser, userLookup } from '@nest-users/testing';
+import { makeTestUser, userLookup } from '@nest-users/testing/jwt';
 import { JwtAuthentication } from '../backend/jwt-authentication.js';
 import { UsersAuthConfigurationError } from '../errors/configuration.errors.js';
 import type { UserProtocol } from '../interfaces/user.interface.js';

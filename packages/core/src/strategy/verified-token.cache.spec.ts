@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { makeTestUser, userLookup } from '@nest-users/testing';
+import { makeTestUser, userLookup } from '@nest-users/testing/jwt';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { UserNotExistsError } from '../errors/user.errors.js';
 import type { UserProtocol } from '../interfaces/user.interface.js';

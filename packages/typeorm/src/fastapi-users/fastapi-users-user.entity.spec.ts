@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { describeUserRepositoryContract, type UserRepositoryContractFixture } from '@nest-users/testing';
+import { describeUserRepositoryContract, type UserRepositoryContractFixture } from '@nest-users/testing/contracts';
 import { openTestDataSource, testDatabaseAvailable, type TestDatabaseKind } from '@nest-users/testing/typeorm';
 import { instanceToPlain } from 'class-transformer';
 import { Column, DataSource, Entity } from 'typeorm';
