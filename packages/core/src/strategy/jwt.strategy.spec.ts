@@ -350,6 +350,18 @@ describe.each([1024, 0])('JwtStrategy (verifiedTokenCacheSize %i)', (verifiedTok
       await expect(ctx.strategy.readToken(await ctx.strategy.writeToken(ctx.alice), ctx.users)).resolves.toBe(ctx.alice);
     });
 
+    it('refuses every token of a user whose stored hash is not a string (nothing to bind a token to)', async () => {
+      for (const hash of [undefined, null, 42]) {
+        const ctx = await setup();
+        const seen = await ctx.strategy.writeToken(ctx.alice);
+        await expect(ctx.strategy.readToken(seen, ctx.users)).resolves.toBe(ctx.alice);
+        const unseen = await ctx.strategy.writeToken({ ...ctx.alice, hashedPassword: 'another hash' });
+        (ctx.alice as { hashedPassword: unknown }).hashedPassword = hash;
+        await expect(ctx.strategy.readToken(unseen, ctx.users)).resolves.toBeNull();
+        await expect(ctx.strategy.readToken(seen, ctx.users)).resolves.toBeNull();
+      }
+    });
+
     it('keys the fingerprint: it is not the hash, and differs between secrets', async () => {
       const ctx = await setup();
       const other = jwtStrategy({ secret: randomBytes(32), lifetimeSeconds: 60 });

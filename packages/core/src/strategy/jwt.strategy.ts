@@ -248,6 +248,8 @@ export class JwtStrategy<U extends UserProtocol<ID>, ID = U['id']> implements St
     if (!user) return null;
     if (!fingerprintKey) return user;
     const { hashedPassword } = user;
+    // No hash, no binding: such a user (a broken row, or a model without passwords) holds no valid token.
+    if (typeof hashedPassword !== 'string') return null;
     const matches = this.verdicts.fingerprintMatches(verified, hashedPassword, () =>
       fingerprintsEqual(claims.pfp, passwordFingerprint(fingerprintKey, hashedPassword)),
     );
