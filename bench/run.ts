@@ -502,12 +502,27 @@ const oursEnv = (context: Context, db: string, platform: 'express' | 'fastify', 
   ...(extra ? { EXTRA_OPTIONS: JSON.stringify(extra) } : {}),
 });
 
-/** Warm-up over every path the session measures, then each step; steps run in reverse order on odd rounds. */
-async function measureSteps(app: App, round: number, steps: Array<[Row, autocannon.Request[]]>): Promise<void> {
+/**
+ * Warm-up over every path the session measures, then each step twice for half the duration, in order and then in
+ * reverse (A B C C B A), and each step's two halves recorded as one measurement. Throughput drifts within a session
+ * (an earlier step was measured faster than the same step later), so with a single pass the step measured first was
+ * favoured; the mirrored pass gives every step the same mean position, and a ratio of two steps of one session no
+ * longer depends on their order.
+ */
+async function measureSteps(app: App, steps: Array<[Row, autocannon.Request[]]>): Promise<void> {
   await load({ url: app.url, duration: WARMUP, requests: steps.map(([, requests]) => requests[0]!) });
-  const ordered = round % 2 ? [...steps].reverse() : steps;
-  for (const [row, requests] of ordered) {
-    const measure = await load({ url: app.url, duration: DURATION, requests });
+  const halves = new Map<Row, Measure>();
+  const duration = steps.length > 1 ? DURATION / 2 : DURATION;
+  const passes = steps.length > 1 ? [steps, [...steps].reverse()] : [steps];
+  for (const pass of passes) {
+    for (const [row, requests] of pass) {
+      const measure = await load({ url: app.url, duration, requests });
+      const first = halves.get(row);
+      halves.set(row, first ? combine(first, measure) : measure);
+    }
+  }
+  for (const [row] of steps) {
+    const measure = halves.get(row)!;
     if (measure.non2xx || measure.errors) log(`  ${row}: ${measure.non2xx} non-2xx, ${measure.errors} errors`);
     record(row, measure);
     log(
@@ -515,6 +530,25 @@ async function measureSteps(app: App, round: number, steps: Array<[Row, autocann
         ` (other processes: ${fmt(measure.foreign ?? NaN)} cores)`,
     );
   }
+}
+
+/** Two measurements of one step as one: counts added, rates over the whole time, latency percentiles averaged. */
+function combine(a: Measure, b: Measure): Measure {
+  const duration = a.duration + b.duration;
+  const statusCodes = { ...a.statusCodes };
+  for (const [code, count] of Object.entries(b.statusCodes)) statusCodes[code] = (statusCodes[code] ?? 0) + count;
+  return {
+    rps: (a.ok + b.ok) / duration,
+    p50: (a.p50 + b.p50) / 2,
+    p99: (a.p99 + b.p99) / 2,
+    ok: a.ok + b.ok,
+    non2xx: a.non2xx + b.non2xx,
+    errors: a.errors + b.errors,
+    timeouts: a.timeouts + b.timeouts,
+    statusCodes,
+    duration,
+    foreign: ((a.foreign ?? NaN) * a.duration + (b.foreign ?? NaN) * b.duration) / duration,
+  };
 }
 
 const get = (path: string, headers: Record<string, string> = {}): autocannon.Request[] => [{ method: 'GET', path, headers }];
@@ -544,7 +578,7 @@ const sessions: Session[] = [
         await expectStatus(`${app.url}/protected`, bearer(token), 200);
         await expectStatus(`${app.url}/protected`, {}, 401);
         await expectUserRow(app.url, context.benchUserId);
-        await measureSteps(app, round, [
+        await measureSteps(app, [
           ['express-public', get('/public')],
           ['express-guarded', get('/guarded', bearer(token))],
           ['express-read', get('/public-read', bearer(token))],
@@ -588,13 +622,13 @@ const sessions: Session[] = [
   },
   {
     name: 'ours, Fastify, 1 000 users',
-    async run(context, round) {
+    async run(context) {
       const app = await startApp(this.name, 'ours', oursEnv(context, context.db1k, 'fastify'));
       try {
         const token = await login(app.url);
         await expectStatus(`${app.url}/protected`, bearer(token), 200);
         await expectUserRow(app.url, context.benchUserId);
-        await measureSteps(app, round, [
+        await measureSteps(app, [
           ['fastify-public', get('/public')],
           ['fastify-guarded', get('/guarded', bearer(token))],
           ['fastify-read', get('/public-read', bearer(token))],
@@ -607,13 +641,13 @@ const sessions: Session[] = [
   },
   ...(['express', 'fastify'] as const).map((platform): Session => ({
     name: `ours, ${platform === 'express' ? 'Express' : 'Fastify'}, 1 000 users, userCache on`,
-    async run(context, round) {
+    async run(context) {
       const extra = { userCache: { ttlSeconds: USER_CACHE_TTL } };
       const app = await startApp(this.name, 'ours', oursEnv(context, context.db1k, platform, 1, extra));
       try {
         const token = await login(app.url);
         await expectStatus(`${app.url}/protected`, bearer(token), 200);
-        await measureSteps(app, round, [
+        await measureSteps(app, [
           [`${platform}-cached-public`, get('/public')],
           [`${platform}-cached-protected`, get('/protected', bearer(token))],
         ]);
@@ -624,14 +658,14 @@ const sessions: Session[] = [
   })),
   {
     name: 'recipe (passport-jwt, string secret), Express',
-    async run(context, round) {
+    async run(context) {
       const app = await startApp(this.name, 'recipe', { JWT_SECRET: context.recipeSecret });
       try {
         const response = await fetch(`${app.url}/auth/login`, { method: 'POST' });
         const token = ((await response.json()) as { access_token: string }).access_token;
         await expectStatus(`${app.url}/protected`, bearer(token), 200);
         await expectStatus(`${app.url}/protected`, {}, 401);
-        await measureSteps(app, round, [
+        await measureSteps(app, [
           ['recipe-public', get('/public')],
           ['recipe-protected', get('/protected', bearer(token))],
         ]);
@@ -642,11 +676,11 @@ const sessions: Session[] = [
   },
   {
     name: 'ours, Express, 100 000 users',
-    async run(context, round) {
+    async run(context) {
       const app = await startApp(this.name, 'ours', oursEnv(context, context.db100k, 'express'));
       try {
         await expectStatus(`${app.url}/protected`, bearer(context.spread100k[0]!), 200);
-        await measureSteps(app, round, [['users-100k', spreadRequests('/protected', context.spread100k)]]);
+        await measureSteps(app, [['users-100k', spreadRequests('/protected', context.spread100k)]]);
       } finally {
         await app.stop();
       }
@@ -654,12 +688,12 @@ const sessions: Session[] = [
   },
   {
     name: `ours, Express, 100 000 users, SQLite page cache ${SQLITE_CACHE_MIB} MiB`,
-    async run(context, round) {
+    async run(context) {
       const env = { ...oursEnv(context, context.db100k, 'express'), SQLITE_CACHE_KIB: String(SQLITE_CACHE_MIB * 1024) };
       const app = await startApp(this.name, 'ours', env);
       try {
         await expectStatus(`${app.url}/protected`, bearer(context.spread100k[0]!), 200);
-        await measureSteps(app, round, [['users-100k-cache', spreadRequests('/protected', context.spread100k)]]);
+        await measureSteps(app, [['users-100k-cache', spreadRequests('/protected', context.spread100k)]]);
       } finally {
         await app.stop();
       }
@@ -667,13 +701,13 @@ const sessions: Session[] = [
   },
   {
     name: 'ours, Express, 3 backends',
-    async run(context, round) {
+    async run(context) {
       const app = await startApp(this.name, 'ours', oursEnv(context, context.db1k, 'express', 3));
       try {
         const first = await login(app.url, 'jwt');
         const third = await login(app.url, 'jwt3');
         await expectStatus(`${app.url}/protected`, bearer(third), 200);
-        await measureSteps(app, round, [
+        await measureSteps(app, [
           ['backend-1', get('/protected', bearer(first))],
           ['backend-3', get('/protected', bearer(third))],
         ]);
@@ -684,12 +718,12 @@ const sessions: Session[] = [
   },
   {
     name: 'ours, Express, 1 000 users, SQLite WAL',
-    async run(context, round) {
+    async run(context) {
       const app = await startApp(this.name, 'ours', { ...oursEnv(context, context.db1kWal, 'express'), SQLITE_WAL: '1' });
       try {
         const token = await login(app.url);
         await expectStatus(`${app.url}/protected`, bearer(token), 200);
-        await measureSteps(app, round, [['express-protected-wal', get('/protected', bearer(token))]]);
+        await measureSteps(app, [['express-protected-wal', get('/protected', bearer(token))]]);
       } finally {
         await app.stop();
       }
