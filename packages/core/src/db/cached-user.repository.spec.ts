@@ -85,9 +85,22 @@ describe('CachedUserRepository', () => {
     await inner.create({ email: 'bob@example.com', hashedPassword: 'h' });
     await cache.get(ada.id);
     await expect(cache.update(ada, { email: 'bob@example.com' })).rejects.toBeInstanceOf(UserAlreadyExistsError);
-    // A failed write may still have changed the row (a timeout after the commit): whatever the store now holds shows.
     await inner.update(ada, { isActive: false });
     expect(await cache.get(ada.id)).toMatchObject({ email: 'ada@example.com', isActive: false });
+
+    // A write that committed but never answered (a timeout), with a read served while it ran: that read is not kept.
+    const update = inner.update.bind(inner);
+    let answer!: () => void;
+    vi.spyOn(inner, 'update').mockImplementationOnce(async (user, data) => {
+      await new Promise<void>((resolve) => (answer = resolve));
+      await update(user, data);
+      throw new Error('timeout');
+    });
+    const write = cache.update(ada, { isVerified: true });
+    expect(await cache.get(ada.id)).toMatchObject({ isVerified: false });
+    answer();
+    await expect(write).rejects.toThrow('timeout');
+    expect(await cache.get(ada.id)).toMatchObject({ isVerified: true });
   });
 
   it('hands out copies: changing one cannot change what the next request sees', async () => {
