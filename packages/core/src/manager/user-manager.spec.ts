@@ -170,7 +170,7 @@ describe('UserManager', () => {
       expect(user.isSuperuser).toBe(true);
     });
 
-    it('does not pass a __proto__ key through to the repository', async () => {
+    it('keeps a __proto__ key out of the stored row and off Object.prototype', async () => {
       const { manager, stored } = await setup();
       const hostile = JSON.parse('{"email":"alice@example.com","password":"correct horse","__proto__":{"isSuperuser":true}}');
       const user = await manager.create(hostile);
