@@ -71,6 +71,8 @@ describe.skipIf(reason)('PostgreSQL outage (private cluster)', () => {
     // Idle clients are told "terminating connection due to administrator command" when the server stops; a pool
     // without an error listener would crash the process on it.
     pool.on('error', () => undefined);
+    // Not openTestDataSource: the private cluster is the test database here (it dies with the test), and the pool needs
+    // pg's client-side timeouts (POOL_OPTIONS), which the helper does not set.
     dataSource = await new DataSource({
       type: 'postgres',
       url: server.url,

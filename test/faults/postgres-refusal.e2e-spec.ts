@@ -43,6 +43,8 @@ describe.skipIf(!POSTGRES_URL).each<Platform>(['express', 'fastify'])(
     it('503 with Retry-After on reads, logins and writes while refused; 200 again once connections are allowed', async () => {
       await allowConnections(false);
       // End the pooled sessions, and wait until the pool has dropped them all: every query then needs a new session.
+      // (Setting the scene, not an assertion: pg's pool, reached through TypeORM's driver, is the only place that says
+      // when it has let go of the terminated sessions.)
       await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [database]);
       const pool = (t.app.get<DataSource>(getDataSourceToken()).driver as unknown as { master: pg.Pool }).master;
       for (let waited = 0; pool.totalCount > 0; waited += 20) {

@@ -180,6 +180,8 @@ describe.skipIf(missing !== undefined).each(kinds)('%s: a fastapi-users database
     await insertUser(ids.cyd, 'cyd@example.com', cydHash!, false);
     await insertUser(ids.fay, 'fay@example.com', fayHash!);
 
+    // createTestDatabase, then the DataSource by hand: fastapi-users' tables must exist (made by its own DDL above)
+    // before TypeORM opens on them, and openTestDataSource opens at once.
     dataSource = new DataSource(database.options);
     await dataSource.initialize();
   });
@@ -436,6 +438,7 @@ describe.skipIf(missing !== undefined).each(kinds)('%s: a fastapi-users database
 
     beforeAll(async () => {
       await migrate(dataSource, new NestUsersSecurityStamp1764547200001());
+      // A second DataSource on the same test database, with the migrated entity (the helper makes a new database).
       stampedSource = new DataSource({ ...database.options, entities: [StampedUser, AccessTokenEntity] });
       await stampedSource.initialize();
       @Module({

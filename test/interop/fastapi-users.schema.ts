@@ -62,6 +62,7 @@ export async function runSql(
 ): Promise<Array<Record<string, unknown>>> {
   const statements = sql.split(/;\s*$/m).filter((statement) => statement.trim());
   if (database.kind === 'sqlite') {
+    // A short-lived connection to the suite's test database, outside its entities (raw SQL as fastapi-users runs it).
     const dataSource = new DataSource({ ...database.options, synchronize: false, entities: [] } as DataSourceOptions);
     await dataSource.initialize();
     try {

@@ -4,7 +4,6 @@ import { testKeyPrefix, testRedisAvailable, type TestKeyPrefix } from '@nest-use
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisClient, redisReady } from './redis-client.js';
-import { RedisTokenStore } from './redis-token.store.js';
 import { RedisStrategy } from './redis.strategy.js';
 
 const redisUrl = process.env.TEST_REDIS_URL;
@@ -50,11 +49,18 @@ describe.skipIf(!redisAvailable)('RedisStrategy', () => {
     await redis.quit();
   });
 
-  it('is a StoredTokenStrategy over a RedisTokenStore with the given prefix and lifetime', () => {
-    expect(strategy.store).toBeInstanceOf(RedisTokenStore);
-    expect(strategy.store.keyPrefix).toBe(prefix);
-    expect(strategy.lifetimeSeconds).toBe(600);
-    expect(new RedisStrategy(redis, { lifetimeSeconds: 1 }).store.keyPrefix).toBe('nest-users:token:');
+  it('keeps its tokens under the given keyPrefix, nest-users:token: by default, and refuses a lifetime of 0', async () => {
+    const ada = register();
+    expect(await redis.exists(`${prefix}${hashToken(await strategy.writeToken(ada))}`)).toBe(1);
+    const byDefault = new RedisStrategy<User>(redis, { lifetimeSeconds: 5 });
+    const token = await byDefault.writeToken(ada);
+    try {
+      expect(await redis.exists(`nest-users:token:${hashToken(token)}`)).toBe(1);
+      expect(await byDefault.readToken(token, lookup)).toEqual(ada);
+    } finally {
+      await byDefault.destroyAllTokens(ada);
+    }
+    expect(await redis.exists(`nest-users:token:${hashToken(token)}`, `nest-users:token:user:${ada.id}`)).toBe(0);
     expect(() => new RedisStrategy(redis, { lifetimeSeconds: 0 })).toThrow(/lifetimeSeconds/);
   });
 

@@ -310,6 +310,8 @@ describe.each(servers)('outages of $name', (server) => {
     cleanups.push(() => database.drop());
     const via = new URL(urlVia(server, relay.port));
     if (server.kind === 'mysql') via.pathname = `/${database.schema}`;
+    // The helper's database, but a DataSource of its own: openTestDataSource connects straight to the server and sets
+    // no driver timeouts; here every connection goes through the relay, with the timeouts under test.
     const dataSource = await new DataSource({
       ...database.options,
       url: via.toString(),
@@ -325,6 +327,7 @@ describe.each(servers)('outages of $name', (server) => {
 
   it('a closed port fails initialize() at once with a connection failure', async () => {
     const started = Date.now();
+    // No test database: the point is a server that cannot be reached (port 1), which the helper would fail to set up.
     const error = await new DataSource({
       type: server.kind,
       url: urlVia(server, 1),
@@ -342,6 +345,7 @@ describe.each(servers)('outages of $name', (server) => {
     cleanups.push(() => relay.stop());
     relay.freeze();
     const started = Date.now();
+    // As above: a server that never answers, which the helper could not make a database on.
     const error = await new DataSource({
       type: server.kind,
       url: urlVia(server, relay.port),
@@ -389,6 +393,8 @@ describe('outages of SQLite', () => {
 
   it('a database locked past the busy timeout answers StoreUnavailableError, and works again once unlocked', async () => {
     const { options } = await database([OutageUser, AccessTokenEntity]);
+    // The helper's file, opened here for better-sqlite3's busy `timeout` (a setting openTestDataSource does not take),
+    // and a second connection below: the other process that holds the lock.
     const dataSource = await new DataSource({ ...options, timeout: 100 } as DataSourceOptions).initialize();
     closes.push(() => dataSource.destroy());
     const tokens = new TypeOrmTokenStore(dataSource.getRepository(AccessTokenEntity));
@@ -408,7 +414,8 @@ describe('outages of SQLite', () => {
 
   it('a file that cannot be opened is a connection failure', async () => {
     const { options } = await database();
-    // A directory where the file should be: SQLITE_CANTOPEN (a missing directory would just be created).
+    // A directory where the file should be: SQLITE_CANTOPEN (a missing directory would just be created). Opened by hand:
+    // the helper only opens databases that work.
     const error = await new DataSource({ type: 'better-sqlite3', database: dirname(options.database as string) })
       .initialize()
       .catch((e: unknown) => e);

@@ -144,8 +144,8 @@ describe('JwtAuthentication', () => {
     expect(await short.login(user)).toMatchObject({ status: 200, body: { token_type: 'bearer' } });
   });
 
-  it('takes a name, a token URL, an audience and an algorithm', () => {
-    const backend = new JwtAuthentication({
+  it('takes a name, a token URL, an audience and an algorithm', async () => {
+    const backend = new JwtAuthentication<TestUser>({
       secret: randomBytes(64),
       lifetimeSeconds: 60,
       name: 'mobile',
@@ -155,8 +155,13 @@ describe('JwtAuthentication', () => {
     });
     expect(backend.name).toBe('mobile');
     expect(backend.tokenUrl).toBe('/proxy/auth/mobile/login');
-    expect(backend.strategy.audience).toEqual(['fastapi-users:auth']);
-    expect(backend.strategy.algorithm).toBe('HS512');
+    // What the tokens it writes carry.
+    const [header, payload] = (await backend.strategy.writeToken(user))
+      .split('.')
+      .slice(0, 2)
+      .map((part) => JSON.parse(Buffer.from(part, 'base64url').toString()) as Record<string, unknown>);
+    expect(header).toMatchObject({ alg: 'HS512' });
+    expect([payload!.aud].flat()).toEqual(['fastapi-users:auth']);
   });
 
   it("names the backend in its default audience, handed over by AuthenticationBackend: another backend's token is refused", async () => {

@@ -79,14 +79,28 @@ describe('CachedUserRepository', () => {
     expect(await cache.get(ada.id)).toMatchObject({ hashedPassword: 'new' });
   });
 
-  it('forgets the user even when the write fails', async () => {
-    const { inner, reads, cache } = setup();
+  it('forgets the user even when the write fails: the next read shows the store as it is', async () => {
+    const { inner, cache } = setup();
     const ada = await inner.create({ email: 'ada@example.com', hashedPassword: 'h' });
     await inner.create({ email: 'bob@example.com', hashedPassword: 'h' });
     await cache.get(ada.id);
     await expect(cache.update(ada, { email: 'bob@example.com' })).rejects.toBeInstanceOf(UserAlreadyExistsError);
-    await cache.get(ada.id);
-    expect(reads).toHaveBeenCalledTimes(2);
+    await inner.update(ada, { isActive: false });
+    expect(await cache.get(ada.id)).toMatchObject({ email: 'ada@example.com', isActive: false });
+
+    // A write that committed but never answered (a timeout), with a read served while it ran: that read is not kept.
+    const update = inner.update.bind(inner);
+    let answer!: () => void;
+    vi.spyOn(inner, 'update').mockImplementationOnce(async (user, data) => {
+      await new Promise<void>((resolve) => (answer = resolve));
+      await update(user, data);
+      throw new Error('timeout');
+    });
+    const write = cache.update(ada, { isVerified: true });
+    expect(await cache.get(ada.id)).toMatchObject({ isVerified: false });
+    answer();
+    await expect(write).rejects.toThrow('timeout');
+    expect(await cache.get(ada.id)).toMatchObject({ isVerified: true });
   });
 
   it('hands out copies: changing one cannot change what the next request sees', async () => {
@@ -126,19 +140,20 @@ describe('CachedUserRepository', () => {
     expect(byEmail).toHaveBeenCalledTimes(2);
   });
 
-  it('invalidate(id) forgets one user, invalidate() everyone', async () => {
-    const { inner, reads, cache } = setup();
+  it('invalidate(id) forgets one user, invalidate() everyone: writes made behind its back show at once', async () => {
+    const { inner, cache } = setup();
     const [a, b] = await Promise.all(['a', 'b'].map((name) => inner.create({ email: `${name}@x.io`, hashedPassword: 'h' })));
     await cache.get(a!.id);
     await cache.get(b!.id);
+    // Banned by another instance (or SQL): the cache still serves its copies.
+    await inner.update(a!, { isActive: false });
+    await inner.update(b!, { isActive: false });
+    expect(await cache.get(a!.id)).toMatchObject({ isActive: true });
     cache.invalidate(a!.id);
-    await cache.get(a!.id);
-    await cache.get(b!.id);
-    expect(reads).toHaveBeenCalledTimes(3);
+    expect(await cache.get(a!.id)).toMatchObject({ isActive: false });
+    expect(await cache.get(b!.id)).toMatchObject({ isActive: true });
     cache.invalidate();
-    await cache.get(a!.id);
-    await cache.get(b!.id);
-    expect(reads).toHaveBeenCalledTimes(5);
+    expect(await cache.get(b!.id)).toMatchObject({ isActive: false });
   });
 
   it.each([

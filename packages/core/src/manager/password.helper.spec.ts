@@ -3,7 +3,8 @@ import { hash as bcryptHash } from '@node-rs/bcrypt';
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import { availableParallelism } from 'node:os';
-import { Argon2PasswordHelper, defaultHashConcurrency } from './password.helper.js';
+import { HashingCapacityError } from './concurrency-limiter.js';
+import { Argon2PasswordHelper, defaultHashConcurrency, type Argon2Parameters } from './password.helper.js';
 
 // The ambient const enum of @node-rs/argon2 cannot be read under isolatedModules.
 const ARGON2D = 0 as unknown as NonNullable<Options['algorithm']>;
@@ -188,11 +189,24 @@ describe('Argon2PasswordHelper', () => {
       expect(defaultHashConcurrency(cores)).toBe(expected);
     });
 
-    it('uses that default unless maxConcurrent is given', () => {
-      const concurrencyOf = (helper: Argon2PasswordHelper) =>
-        (helper as unknown as { limiter: { concurrency: number } }).limiter.concurrency;
-      expect(concurrencyOf(new Argon2PasswordHelper())).toBe(defaultHashConcurrency(availableParallelism()));
-      expect(concurrencyOf(new Argon2PasswordHelper({ maxConcurrent: 7 }))).toBe(7);
+    /**
+     * How many of `attempts` hashes started at once run (rather than being refused at once, 503): with `maxQueued: 0`
+     * that is exactly the helper's concurrency.
+     */
+    async function runAtOnce(parameters: Argon2Parameters, attempts: number): Promise<number> {
+      const helper = new Argon2PasswordHelper({ ...FAST, maxQueued: 0, ...parameters });
+      const results = await Promise.allSettled(Array.from({ length: attempts }, (_, i) => helper.hash(`password ${i}`)));
+      for (const result of results) {
+        if (result.status === 'rejected') expect(result.reason).toBeInstanceOf(HashingCapacityError);
+      }
+      return results.filter((result) => result.status === 'fulfilled').length;
+    }
+
+    it('uses that default unless maxConcurrent is given; beyond it and the queue, a hash is refused at once', async () => {
+      const expected = defaultHashConcurrency(availableParallelism());
+      await expect(runAtOnce({}, expected + 3)).resolves.toBe(expected);
+      await expect(runAtOnce({ maxConcurrent: 7 }, 10)).resolves.toBe(7);
+      await expect(runAtOnce({ maxConcurrent: 2, maxQueued: 3 }, 10)).resolves.toBe(5);
     });
   });
 });

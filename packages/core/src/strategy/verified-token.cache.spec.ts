@@ -74,6 +74,8 @@ describe('VerifiedTokenCache', () => {
     const cache = new VerifiedTokenCache(8);
     const token = forge(secret, { sub: 'a' });
     cache.verify(codec, token);
+    // White-box on purpose: what the cache holds in memory IS the property (a heap dump must yield no usable token),
+    // and nothing observable through its methods would tell a token from its hash.
     const keys = [...(cache as unknown as { entries: Map<string, unknown> }).entries.keys()];
     expect(keys).toEqual([createHash('sha256').update(token).digest('binary')]);
   });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describeUserRepositoryContract, type UserRepositoryContractFixture } from '@nest-users/testing/contracts';
 import { openTestDataSource, testDatabaseAvailable, type TestDatabaseKind } from '@nest-users/testing/typeorm';
 import { instanceToPlain } from 'class-transformer';
-import { Column, DataSource, Entity } from 'typeorm';
+import { Column, type DataSource, Entity } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TypeOrmUserRepository } from '../typeorm-user.repository.js';
 import { FastApiUsersAccessTokenEntity } from './fastapi-users-access-token.entity.js';
@@ -18,64 +18,125 @@ class User extends FastApiUsersUserEntity {
 @Entity('user')
 class StampedUser extends FastApiUsersUserEntityWithSecurityStamp {}
 
-/** Metadata only: building it needs no connection. */
-async function metadataOf(entity: new () => object) {
-  const dataSource = new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: [entity] });
-  await dataSource.initialize();
+interface CatalogColumn {
+  type: string;
+  length: number | null;
+  nullable: boolean;
+  default: string | null;
+  primary: boolean;
+}
+
+/**
+ * The table TypeORM creates for `entity` (synchronize) on a fresh test database, as that database's own catalog
+ * describes it: columns, and the indexes by name (primary keys left out). `null` when no table was created.
+ */
+async function tableOf(kind: 'sqlite' | 'postgres', entity: Function, table: string) {
+  const { dataSource, database, close } = await openTestDataSource(kind, {
+    entities: [entity],
+    postgres: { installExtensions: false },
+  });
   try {
-    return dataSource.getMetadata(entity);
+    const columns: Record<string, CatalogColumn> = {};
+    const indexes: Record<string, { unique: boolean; columns: string[] }> = {};
+    if (kind === 'sqlite') {
+      const rows: Array<{ name: string; type: string; notnull: number; dflt_value: string | null; pk: number }> =
+        await dataSource.query(`PRAGMA table_info("${table}")`);
+      if (rows.length === 0) return null;
+      for (const row of rows) {
+        const [, type, length] = /^([a-z ]+)(?:\((\d+)\))?$/i.exec(row.type)!;
+        columns[row.name] = {
+          type: type!.toLowerCase(),
+          length: length === undefined ? null : Number(length),
+          nullable: row.notnull === 0,
+          default: row.dflt_value,
+          primary: row.pk > 0,
+        };
+      }
+      const list: Array<{ name: string; unique: number; origin: string }> = await dataSource.query(
+        `PRAGMA index_list("${table}")`,
+      );
+      for (const index of list.filter(({ origin }) => origin !== 'pk')) {
+        const info: Array<{ name: string }> = await dataSource.query(`PRAGMA index_info("${index.name}")`);
+        indexes[index.name] = { unique: index.unique === 1, columns: info.map(({ name }) => name) };
+      }
+    } else {
+      const rows: Array<{ name: string; type: string; length: number | null; nullable: boolean; default: string | null }> =
+        await dataSource.query(
+          `SELECT column_name AS name, data_type AS type, character_maximum_length AS length,
+                  is_nullable = 'YES' AS nullable, column_default AS "default"
+             FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2`,
+          [database.schema, table],
+        );
+      if (rows.length === 0) return null;
+      const primary: Array<{ name: string }> = await dataSource.query(
+        `SELECT a.attname AS name FROM pg_index i
+           JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
+          WHERE i.indrelid = $1::regclass AND i.indisprimary`,
+        [`"${database.schema}"."${table}"`],
+      );
+      for (const { name, ...row } of rows) columns[name] = { ...row, primary: primary.some((key) => key.name === name) };
+      const list: Array<{ name: string; unique: boolean; columns: string[] }> = await dataSource.query(
+        `SELECT c.relname AS name, i.indisunique AS unique,
+                array(SELECT a.attname FROM pg_attribute a WHERE a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey))::text[] AS columns
+           FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+          WHERE i.indrelid = $1::regclass AND NOT i.indisprimary`,
+        [`"${database.schema}"."${table}"`],
+      );
+      for (const index of list) indexes[index.name] = { unique: index.unique, columns: index.columns };
+    }
+    return { columns, indexes };
   } finally {
-    await dataSource.destroy();
+    await close();
   }
 }
 
-describe('FastApiUsersUserEntity', () => {
-  it("maps nest-users' properties to fastapi-users' snake_case columns, with SQLAlchemy's types and no defaults", async () => {
-    const metadata = await metadataOf(User);
-    expect(metadata.tableName).toBe('user');
-    const columns = Object.fromEntries(
-      metadata.columns.map((column) => [
-        column.propertyName,
-        {
-          name: column.databaseName,
-          type: column.type,
-          length: column.length,
-          nullable: column.isNullable,
-          default: column.default,
-        },
-      ]),
-    );
-    expect(columns).toEqual({
-      id: { name: 'id', type: 'uuid', length: '', nullable: false, default: undefined },
-      email: { name: 'email', type: 'varchar', length: '320', nullable: false, default: undefined },
-      hashedPassword: { name: 'hashed_password', type: 'varchar', length: '1024', nullable: false, default: undefined },
-      isActive: { name: 'is_active', type: 'boolean', length: '', nullable: false, default: undefined },
-      isSuperuser: { name: 'is_superuser', type: 'boolean', length: '', nullable: false, default: undefined },
-      isVerified: { name: 'is_verified', type: 'boolean', length: '', nullable: false, default: undefined },
-      firstName: { name: 'first_name', type: 'varchar', length: '100', nullable: true, default: undefined },
+/** fastapi-users' columns (SQLAlchemy's DDL: no server defaults, NOT NULL but for added nullable columns). */
+const column = (kind: 'sqlite' | 'postgres', type: 'uuid' | 'varchar' | 'boolean', length: number | null = null) => ({
+  type:
+    type === 'uuid'
+      ? kind === 'sqlite'
+        ? 'varchar'
+        : 'uuid'
+      : type === 'varchar' && kind === 'postgres'
+        ? 'character varying'
+        : type,
+  length,
+  nullable: false,
+  default: null,
+  primary: false,
+});
+
+const catalogKinds = (['sqlite', 'postgres'] as const).filter((kind) => testDatabaseAvailable(kind, 'fastapi-users tables'));
+
+describe.each(catalogKinds)('FastApiUsersUserEntity (%s)', (kind) => {
+  it("creates fastapi-users' table: snake_case columns, SQLAlchemy's types, no defaults, a unique ix_user_email", async () => {
+    const table = await tableOf(kind, User, 'user');
+    expect(table?.columns).toEqual({
+      id: { ...column(kind, 'uuid'), primary: true },
+      email: column(kind, 'varchar', 320),
+      hashed_password: column(kind, 'varchar', 1024),
+      is_active: column(kind, 'boolean'),
+      is_superuser: column(kind, 'boolean'),
+      is_verified: column(kind, 'boolean'),
+      first_name: { ...column(kind, 'varchar', 100), nullable: true },
     });
-    expect(metadata.primaryColumns.map((column) => column.databaseName)).toEqual(['id']);
-    expect(
-      metadata.indices.map((index) => ({
-        name: index.name,
-        unique: index.isUnique,
-        columns: index.columns.map((c) => c.databaseName),
-      })),
-    ).toEqual([{ name: 'ix_user_email', unique: true, columns: ['email'] }]);
+    expect(table?.indexes).toEqual({ ix_user_email: { unique: true, columns: ['email'] } });
   });
 
   it('adds security_stamp (varchar 64, nullable) only in the WithSecurityStamp variant', async () => {
-    const plain = await metadataOf(User);
-    expect(plain.columns.some((column) => column.propertyName === 'securityStamp')).toBe(false);
-    const stamped = (await metadataOf(StampedUser)).findColumnWithPropertyName('securityStamp')!;
-    expect({ name: stamped.databaseName, type: stamped.type, length: stamped.length, nullable: stamped.isNullable }).toEqual({
-      name: 'security_stamp',
-      type: 'varchar',
-      length: '64',
+    expect((await tableOf(kind, User, 'user'))?.columns).not.toHaveProperty('security_stamp');
+    expect((await tableOf(kind, StampedUser, 'user'))?.columns.security_stamp).toEqual({
+      ...column(kind, 'varchar', 64),
       nullable: true,
     });
   });
 
+  it("leaves fastapi-users' accesstoken table to its migrations: synchronize never creates it", async () => {
+    await expect(tableOf(kind, FastApiUsersAccessTokenEntity, 'accesstoken')).resolves.toBeNull();
+  });
+});
+
+describe('FastApiUsersUserEntity', () => {
   it('never serializes the password hash or the security stamp', () => {
     const user = Object.assign(new StampedUser(), {
       id: randomUUID(),
@@ -89,19 +150,6 @@ describe('FastApiUsersUserEntity', () => {
     for (const output of [JSON.parse(JSON.stringify(user)), instanceToPlain(user)]) {
       expect(output).toEqual({ id: user.id, email: 'ada@example.com', isActive: true, isSuperuser: false, isVerified: true });
     }
-  });
-});
-
-describe('FastApiUsersAccessTokenEntity', () => {
-  it("maps the accesstoken table read-only: TypeORM's synchronize leaves it alone", async () => {
-    const metadata = await metadataOf(FastApiUsersAccessTokenEntity);
-    expect(metadata.tableName).toBe('accesstoken');
-    expect(metadata.synchronize).toBe(false);
-    expect(metadata.columns.map((column) => [column.propertyName, column.databaseName, column.isPrimary])).toEqual([
-      ['token', 'token', true],
-      ['createdAt', 'created_at', false],
-      ['userId', 'user_id', false],
-    ]);
   });
 });
 
