@@ -11,7 +11,7 @@ export class User extends BaseUserEntityUUID {}
   imports: [
     TypeOrmModule.forRoot({
       type: 'mariadb', // or 'mysql' for MySQL; both through the mysql2 driver
-      url: process.env.DATABASE_URL, // mysql://user:password@host:3306/db
+      url: process.env.DATABASE_URL, // mysql://user:password@host:3306/db, a database created with COLLATE utf8mb4_bin
       charset: 'utf8mb4', // every Unicode email fits
       entities: [User, AccessTokenEntity],
       connectTimeout: 2000,
