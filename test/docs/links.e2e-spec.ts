@@ -28,9 +28,7 @@ const pages = [
 
 /** The page's text with fenced blocks and inline code blanked out (links there are examples, not links). */
 function prose(text: string): string {
-  return text
-    .replace(/^([ \t]*)(`{3,}|~{3,})[^\n]*\n[\s\S]*?^\1\2[^\n]*$/gm, '')
-    .replace(/(`+)[^`\n]*?\1/g, '');
+  return text.replace(/^([ \t]*)(`{3,}|~{3,})[^\n]*\n[\s\S]*?^\1\2[^\n]*$/gm, '').replace(/(`+)[^`\n]*?\1/g, '');
 }
 
 /** GitHub's anchor for a heading text. */
