@@ -8,6 +8,7 @@ import { JwtAuthentication, UserManager, UserRepository, UsersAuthModule, type U
 import { InMemoryUserRepository } from '@nest-users/testing';
 import { Module, ValidationPipe, type INestApplication, type Type } from '@nestjs/common';
 import { APP_PIPE } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
@@ -180,6 +181,31 @@ it('usage/routes: groups move and turn off', async () => {
   await http.get('/people/me').auth(token, { type: 'bearer' }).expect(200);
   await http.post('/account/password/forgot-password').send({ email: 'ada@example.com' }).expect(202);
   await http.post('/account/request-verify-token').send({ email: 'ada@example.com' }).expect(404);
+});
+
+it('cookbook/custom-fields and configuration/dtos: every custom field has its schema type, no request field a default', async () => {
+  // What generated clients (openapi-typescript) read: a union reflected as Object would be documented as a bare
+  // object, and a request property with a default would be typed as required.
+  type Schema = { type?: string; nullable?: boolean; default?: unknown; enum?: unknown[] };
+  const schemas = async (load: () => Promise<{ AppModule: Type<unknown> }>) => {
+    await boot((await load()).AppModule);
+    const document = SwaggerModule.createDocument(app!, new DocumentBuilder().build());
+    await reset();
+    return document.components!.schemas as Record<string, { properties: Record<string, Schema> }>;
+  };
+  const fields = await schemas(() => import('../../docs/snippets/cookbook/custom-fields.js'));
+  for (const dto of ['AppUserCreateDto', 'AppUserUpdateDto', 'AppUserAdminUpdateDto', 'AppUserReadDto']) {
+    expect(fields[dto]!.properties.displayName, dto).toMatchObject({ type: 'string', nullable: true });
+  }
+  const dtos = await schemas(() => import('../../docs/snippets/configuration/dtos.js'));
+  expect(dtos.AppUserUpdateDto!.properties.nickname).toMatchObject({ type: 'string', nullable: true });
+  expect(dtos.AppUserCreateDto!.properties.locale).toMatchObject({ type: 'string', enum: ['en', 'fr', 'de'] });
+  for (const dto of ['AppUserCreateDto', 'AppUserUpdateDto', 'AppUserAdminUpdateDto']) {
+    for (const source of [fields, dtos]) {
+      const withDefault = Object.entries(source[dto]!.properties).filter(([, property]) => 'default' in property);
+      expect(withDefault.map(([name]) => `${dto}.${name}`)).toEqual([]);
+    }
+  }
 });
 
 it('cookbook/custom-fields, emails and integer-ids', async () => {
