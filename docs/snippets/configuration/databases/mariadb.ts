@@ -14,6 +14,7 @@ export class User extends BaseUserEntityUUID {}
       url: process.env.DATABASE_URL, // mysql://user:password@host:3306/db, a database created with COLLATE utf8mb4_bin
       charset: 'utf8mb4', // every Unicode email fits
       entities: [User, AccessTokenEntity],
+      synchronize: process.env.NODE_ENV !== 'production', // creates the tables; use migrations in production
       connectTimeout: 2000,
     }),
     UsersAuthModule.forRoot({
