@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JwtAuthentication, UserManager, UserRepository, UsersAuthModule, type UserProtocol } from '@nest-users/core';
 import { InMemoryUserRepository } from '@nest-users/testing';
-import { Module, type INestApplication, type Type } from '@nestjs/common';
+import { Module, ValidationPipe, type INestApplication, type Type } from '@nestjs/common';
+import { APP_PIPE } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
@@ -72,6 +74,36 @@ it('configuration/dtos: custom fields are validated, answered as the read DTO de
   const patched = await http.patch('/users/me').auth(token, { type: 'bearer' }).send({ nickname: 'Ada' }).expect(200);
   expect(patched.body.nickname).toBe('Ada');
   await http.patch('/users/me').auth(token, { type: 'bearer' }).send({ nickname: null }).expect(200);
+});
+
+it('configuration/global-pipe: a stock global ValidationPipe answers before the library; UsersAuthValidationPipe keeps 422', async () => {
+  // What the DTOs page warns about: Nest runs the app's global pipe first, so a stock ValidationPipe answers an
+  // invalid forgot-password or login body with its own 400 before the library's pipe sees it.
+  @Module({ providers: [{ provide: UserRepository, useFactory: () => new InMemoryUserRepository() }], exports: [UserRepository] })
+  class Users {}
+  @Module({
+    imports: [
+      UsersAuthModule.forRoot({
+        imports: [Users],
+        backends: [new JwtAuthentication({ secret: process.env.JWT_SECRET!, lifetimeSeconds: 60 })],
+      }),
+    ],
+    providers: [{ provide: APP_PIPE, useFactory: () => new ValidationPipe() }],
+  })
+  class StockPipeModule {}
+  const stock = await boot(StockPipeModule);
+  const refused = await stock.post('/auth/forgot-password').send({ email: 5 }).expect(400);
+  expect(refused.body).not.toHaveProperty('detail');
+  await stock.post('/auth/jwt/login').send({ username: 5, password }).expect(400);
+  await reset();
+
+  const { AppModule } = await import('../../docs/snippets/configuration/global-pipe.js');
+  const http = await boot(AppModule);
+  const invalid = await http.post('/auth/forgot-password').send({ email: 5 }).expect(422);
+  expect(invalid.body.detail[0].loc).toEqual(['body', 'email']);
+  await http.post('/auth/jwt/login').send({ username: 5, password }).expect(422);
+  await register(http, { email: 'ada@example.com', password, isSuperuser: true }).expect(201);
+  expect((await login(http, 'jwt', 'ada@example.com').expect(200)).body.token_type).toBe('bearer');
 });
 
 it('configuration/databases/sqlite and own-adapter: users are stored', async () => {
@@ -149,6 +181,31 @@ it('usage/routes: groups move and turn off', async () => {
   await http.get('/people/me').auth(token, { type: 'bearer' }).expect(200);
   await http.post('/account/password/forgot-password').send({ email: 'ada@example.com' }).expect(202);
   await http.post('/account/request-verify-token').send({ email: 'ada@example.com' }).expect(404);
+});
+
+it('cookbook/custom-fields and configuration/dtos: every custom field has its schema type, no request field a default', async () => {
+  // What generated clients (openapi-typescript) read: a union reflected as Object would be documented as a bare
+  // object, and a request property with a default would be typed as required.
+  type Schema = { type?: string; nullable?: boolean; default?: unknown; enum?: unknown[] };
+  const schemas = async (load: () => Promise<{ AppModule: Type<unknown> }>) => {
+    await boot((await load()).AppModule);
+    const document = SwaggerModule.createDocument(app!, new DocumentBuilder().build());
+    await reset();
+    return document.components!.schemas as Record<string, { properties: Record<string, Schema> }>;
+  };
+  const fields = await schemas(() => import('../../docs/snippets/cookbook/custom-fields.js'));
+  for (const dto of ['AppUserCreateDto', 'AppUserUpdateDto', 'AppUserAdminUpdateDto', 'AppUserReadDto']) {
+    expect(fields[dto]!.properties.displayName, dto).toMatchObject({ type: 'string', nullable: true });
+  }
+  const dtos = await schemas(() => import('../../docs/snippets/configuration/dtos.js'));
+  expect(dtos.AppUserUpdateDto!.properties.nickname).toMatchObject({ type: 'string', nullable: true });
+  expect(dtos.AppUserCreateDto!.properties.locale).toMatchObject({ type: 'string', enum: ['en', 'fr', 'de'] });
+  for (const dto of ['AppUserCreateDto', 'AppUserUpdateDto', 'AppUserAdminUpdateDto']) {
+    for (const source of [fields, dtos]) {
+      const withDefault = Object.entries(source[dto]!.properties).filter(([, property]) => 'default' in property);
+      expect(withDefault.map(([name]) => `${dto}.${name}`)).toEqual([]);
+    }
+  }
 });
 
 it('cookbook/custom-fields, emails and integer-ids', async () => {

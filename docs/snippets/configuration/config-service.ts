@@ -18,6 +18,7 @@ export class User extends BaseUserEntityUUID {}
         type: 'postgres',
         url: config.getOrThrow<string>('DATABASE_URL'),
         entities: [User],
+        synchronize: config.get('NODE_ENV') !== 'production', // creates the tables; use migrations in production
       }),
     }),
     // #region readme

@@ -29,7 +29,9 @@ export class User extends BaseUserEntityUUID {
 }
 
 export class AppUserCreateDto extends UserCreateDto {
-  @ApiPropertyOptional({ enum: LOCALES, default: 'en' })
+  // Left out, the column's default ('en') applies. No Swagger `default` on a request field: code generators
+  // (openapi-typescript) then type the field as required.
+  @ApiPropertyOptional({ enum: LOCALES, description: "Defaults to 'en'." })
   @IsOptionalNotNull() // the column is NOT NULL: null answers 422
   @IsIn(LOCALES)
   locale?: string;

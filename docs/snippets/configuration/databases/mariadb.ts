@@ -11,9 +11,10 @@ export class User extends BaseUserEntityUUID {}
   imports: [
     TypeOrmModule.forRoot({
       type: 'mariadb', // or 'mysql' for MySQL; both through the mysql2 driver
-      url: process.env.DATABASE_URL, // mysql://user:password@host:3306/db
+      url: process.env.DATABASE_URL, // mysql://user:password@host:3306/db, a database created with COLLATE utf8mb4_bin
       charset: 'utf8mb4', // every Unicode email fits
       entities: [User, AccessTokenEntity],
+      synchronize: process.env.NODE_ENV !== 'production', // creates the tables; use migrations in production
       connectTimeout: 2000,
     }),
     UsersAuthModule.forRoot({

@@ -13,6 +13,7 @@ export class User extends BaseUserEntityUUID {}
       type: 'postgres',
       url: process.env.DATABASE_URL, // postgres://user:password@host:5432/db
       entities: [User, AccessTokenEntity],
+      synchronize: process.env.NODE_ENV !== 'production', // creates the tables; use migrations in production
       // Deadlines, so an unreachable or hung server answers 503 in seconds instead of hanging requests.
       extra: { max: 20, connectionTimeoutMillis: 2000, query_timeout: 5000, statement_timeout: 5000 },
       retryAttempts: 2,
