@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 
 /** The databases the adapters are tested on (`mysql` is MySQL or MariaDB, whichever `TEST_MYSQL_URL` reaches). */
@@ -181,8 +180,12 @@ export async function openTestDataSource(kind: TestDatabaseKind, settings: TestD
   return { dataSource, database, close };
 }
 
-/** One statement on its own short-lived connection, so dropping never depends on the suite's pool. */
+/**
+ * One statement on its own short-lived connection, so dropping never depends on the suite's pool. pg is loaded here,
+ * not at the top (like mysql2 below): an app testing on SQLite alone need not install it.
+ */
 async function adminQuery(url: string, sql: string): Promise<void> {
+  const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {

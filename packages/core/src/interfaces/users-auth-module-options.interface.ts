@@ -66,7 +66,7 @@ export interface UsersAuthDtos {
   update?: Type<object>;
   /** Body of `PATCH /users/{id}` (superusers; may set the flags). @default UserAdminUpdateDto */
   adminUpdate?: Type<object>;
-  /** The user as answered (documentation only: every field but the password hash is sent). @default UserReadDto */
+  /** The user as answered: only the properties it declares are sent (`@Exclude()`/`@Expose()` honoured). @default UserReadDto */
   read?: Type<object>;
 }
 
