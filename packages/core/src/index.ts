@@ -58,7 +58,7 @@ export { CachedUserRepository, type UserCacheOptions } from './db/cached-user.re
 
 export { UsersAuthGuard, type AuthContext, type AuthenticatedUser, type AuthOutcome } from './guards/users-auth.guard.js';
 export type { AuthFailure, AuthRecord, GuardContext } from './guards/contexts/guard-context.js';
-export { GRAPHQL_ERROR_CODES } from './guards/contexts/graphql.context.js';
+export { GRAPHQL_ERROR_CODES, GraphQLRefusal } from './guards/contexts/graphql.context.js';
 export { WS_ERROR_CODES } from './guards/contexts/ws.context.js';
 export type { GraphqlWsAuthOptions, GraphqlWsContext } from './graphql/graphql-ws.connections.js';
 export { connectionUser, type RefusedConnectionError } from './websockets/gateway-connections.js';

@@ -1,3 +1,4 @@
+import { IntrinsicException } from '@nestjs/common';
 import { RETRY_AFTER_SECONDS } from '../../http/http-errors.js';
 import type { TokenCarrier } from '../../transport/transport.interface.js';
 import { AUTH_FAILURE_MESSAGES, recordsBy, type AuthFailure, type GuardContext } from './guard-context.js';
@@ -32,12 +33,28 @@ export function graphqlRequest(value: GraphQLContextValue | undefined): TokenCar
   return undefined;
 }
 
-/** `graphql` is an optional peer: loaded on the first refusal of a GraphQL call, which only a GraphQL app makes. */
-let graphql: Promise<typeof import('graphql')> | undefined;
+/**
+ * A refusal of a resolver call. graphql-js turns it into the `GraphQLError` of the answer, keeping its message and
+ * `extensions`, so this needs no import of `graphql` (an optional peer). As an `IntrinsicException`, Nest does not log
+ * it as a server error: a refused caller is no fault of the app.
+ * @publicApi
+ */
+export class GraphQLRefusal extends IntrinsicException {
+  readonly extensions: Readonly<Record<string, unknown>>;
+
+  constructor(readonly kind: AuthFailure) {
+    super(AUTH_FAILURE_MESSAGES[kind]);
+    this.name = 'GraphQLRefusal';
+    this.extensions = Object.freeze({
+      code: GRAPHQL_ERROR_CODES[kind],
+      ...(kind === 'unavailable' && { retryAfter: RETRY_AFTER_SECONDS }),
+    });
+  }
+}
 
 /**
  * Resolvers (`@nestjs/graphql`): the credentials come from the context's request, the user is kept per resolver call
- * (two fields of one operation may have different requirements), and a refusal is a `GraphQLError` whose
+ * (two fields of one operation may have different requirements), and a refusal becomes a `GraphQLError` whose
  * `extensions.code` is `UNAUTHENTICATED`, `FORBIDDEN` or `SERVICE_UNAVAILABLE` (then with `retryAfter` in seconds):
  * the response stays a GraphQL one, HTTP 200 with `errors`.
  */
@@ -46,11 +63,6 @@ export const graphqlGuardContext: GuardContext = {
   // `info` is made for each field of each operation: one record per resolver call.
   record: recordsBy((context) => context.getArgByIndex<object | undefined>(3) ?? context.getArgByIndex<object>(2)),
   recordPerCall: true,
-  async failure(_context, kind) {
-    const { GraphQLError } = await (graphql ??= import('graphql'));
-    const extensions: Record<string, unknown> = { code: GRAPHQL_ERROR_CODES[kind] };
-    if (kind === 'unavailable') extensions.retryAfter = RETRY_AFTER_SECONDS;
-    return new GraphQLError(AUTH_FAILURE_MESSAGES[kind], { extensions });
-  },
+  failure: (_context, kind) => new GraphQLRefusal(kind),
   authenticated: () => undefined,
 };
