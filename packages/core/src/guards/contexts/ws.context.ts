@@ -41,7 +41,7 @@ let websockets: Promise<typeof import('@nestjs/websockets')> | undefined;
  * credentials (a token that expired or was revoked since stops working), the user is kept per client and handler
  * (each message checked anew), and a refusal is a `WsException` whose error is `{ status: 'error', code, message }`
  * (`code` `UNAUTHENTICATED`, `FORBIDDEN` or `SERVICE_UNAVAILABLE`), which Nest sends socket.io clients as an
- * `exception` event (`ws` clients get no answer).
+ * `exception` event (and `ws` clients as `{ event: 'exception', data }`).
  */
 export const wsGuardContext: GuardContext = {
   request: (context) => handshakeOf(context.switchToWs().getClient()),
