@@ -1,6 +1,7 @@
 import { forgeHmac, now } from '@nest-users/testing/jwt';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { GraphQLModule } from '@nestjs/graphql';
+import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
 import jsonwebtoken from 'jsonwebtoken';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,19 +19,38 @@ export function apolloModule(platform: Platform) {
   });
 }
 
+/** Mercurius (Fastify only): its default context carries `reply`, whose `request` the guard reads. */
+export function mercuriusModule() {
+  return GraphQLModule.forRoot<MercuriusDriverConfig>({
+    driver: MercuriusDriver,
+    autoSchemaFile: true,
+    fieldResolverEnhancers: ['guards'],
+  });
+}
+
+type Driver = 'Apollo' | 'Mercurius';
+const drivers: Array<[Driver, Platform]> = [
+  ['Apollo', 'express'],
+  ['Apollo', 'fastify'],
+  ['Mercurius', 'fastify'],
+];
+
 interface GraphQLBody {
   data?: Record<string, unknown> | null;
   errors?: Array<{ message: string; path?: string[]; extensions?: Record<string, unknown> }>;
 }
 
-const platforms: Platform[] = ['express', 'fastify'];
 const redisUp = testRedisAvailable('graphql guards');
 
-describe.runIf(redisUp).each(platforms)('@Authenticated() on GraphQL resolvers (Apollo, %s)', (platform) => {
+describe.runIf(redisUp).each(drivers)('@Authenticated() on GraphQL resolvers (%s, %s)', (driver, platform) => {
   let t: RealtimeApp;
   let alice: string;
   beforeAll(async () => {
-    t = await createRealtimeApp({ platform, imports: [apolloModule(platform)], providers: [AccountResolver, AdminResolver] });
+    t = await createRealtimeApp({
+      platform,
+      imports: [driver === 'Apollo' ? apolloModule(platform) : mercuriusModule()],
+      providers: [AccountResolver, AdminResolver],
+    });
     alice = await t.userToken('alice@example.com');
   });
   afterAll(async () => t?.close());
