@@ -35,7 +35,7 @@ export function graphqlRequest(value: GraphQLContextValue | undefined): TokenCar
 
 /**
  * A refusal of a resolver call. graphql-js turns it into the `GraphQLError` of the answer, keeping its message and
- * `extensions`, so this needs no import of `graphql` (an optional peer). As an `IntrinsicException`, Nest does not log
+ * `extensions`, so core imports nothing from `graphql`. As an `IntrinsicException`, Nest does not log
  * it as a server error: a refused caller is no fault of the app.
  * @publicApi
  */
