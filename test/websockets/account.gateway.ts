@@ -1,4 +1,4 @@
-import { Authenticated, connectionUser, CurrentUser, UsersAuthGuard } from '@nest-users/core';
+import { Authenticated, connectionUser, CurrentUser, Public, UsersAuthGuard } from '@nest-users/core';
 import { SubscribeMessage, WebSocketGateway, type OnGatewayConnection, type OnGatewayInit } from '@nestjs/websockets';
 import type { User } from '../fixtures/user.entity.js';
 
@@ -28,5 +28,20 @@ export class AccountGateway implements OnGatewayInit, OnGatewayConnection {
   @Authenticated({ superuser: true })
   admin(@CurrentUser('email') email: string) {
     return { event: 'admin', data: email };
+  }
+}
+
+/** No decorator of ours but one `@Public()`, and no handshake check: what it gets depends on the global guard. */
+@WebSocketGateway({ namespace: 'open' })
+export class PlainGateway {
+  @SubscribeMessage('whoami')
+  whoami(@CurrentUser('email') email: string) {
+    return { event: 'whoami', data: email };
+  }
+
+  @SubscribeMessage('ping')
+  @Public()
+  ping() {
+    return { event: 'pong', data: 'pong' };
   }
 }

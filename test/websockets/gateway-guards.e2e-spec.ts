@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import request from 'supertest';
 import { createRealtimeApp, TRUSTED_ORIGIN, type Platform, type RealtimeApp } from '../graphql/realtime-app.js';
-import { AccountGateway } from './account.gateway.js';
+import { AccountGateway, PlainGateway } from './account.gateway.js';
 
 const platforms: Platform[] = ['express', 'fastify'];
 const redisUp = testRedisAvailable('gateway guards');
@@ -193,5 +193,36 @@ describe.runIf(redisUp).each(platforms)('gateways on ws (%s)', (platform) => {
         { event: 'whoami', data: 'alice@example.com' },
       ]),
     );
+  });
+});
+
+describe.runIf(redisUp)('gateways under the global guard (socket.io, express)', () => {
+  let t: RealtimeApp;
+  const sockets: Socket[] = [];
+  beforeAll(async () => {
+    t = await createRealtimeApp({ providers: [PlainGateway], listen: true, globalGuard: true });
+  });
+  afterAll(async () => {
+    for (const socket of sockets) socket.close();
+    await t?.close();
+  });
+
+  const ask = (auth: Record<string, string>, event: string) =>
+    new Promise<{ answer?: unknown; exception?: unknown }>((resolve) => {
+      const socket = io(`${t.url}/open`, { auth, transports: ['websocket'], reconnection: false, forceNew: true });
+      sockets.push(socket);
+      socket.on('connect', () => socket.emit(event, {}));
+      socket.onAny((name: string, payload: unknown) =>
+        resolve(name === 'exception' ? { exception: payload } : { answer: payload }),
+      );
+    });
+
+  it('authenticates every message handler but the @Public() ones (fails closed)', async () => {
+    expect(await ask({}, 'whoami')).toEqual({
+      exception: { status: 'error', code: 'UNAUTHENTICATED', message: 'Unauthorized' },
+    });
+    expect(await ask({}, 'ping')).toEqual({ answer: 'pong' });
+    const token = await t.userToken('global@example.com');
+    expect(await ask({ token }, 'whoami')).toEqual({ answer: 'global@example.com' });
   });
 });
