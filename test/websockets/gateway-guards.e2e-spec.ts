@@ -181,6 +181,13 @@ describe.runIf(redisUp).each(platforms)('gateways on ws (%s)', (platform) => {
     expect(trusted.messages).toEqual([{ event: 'whoami', data: 'cookie@example.com' }]);
   });
 
+  it('closes with 1013 (try again later), not 4401, while the token store is down', async () => {
+    const token = await t.userToken('outage@example.com', {}, 'session');
+    const refused = await t.redisOutage(() => session(bearer(token), []));
+    expect(refused.close).toEqual({ code: 1013, reason: 'Service Unavailable' });
+    expect((await session(bearer(token))).messages).toEqual([{ event: 'whoami', data: 'outage@example.com' }]);
+  });
+
   it("refuses a message whose handler requires a superuser, and answers a superuser's", async () => {
     const root = await t.userToken('root@example.com', { isSuperuser: true });
     expect((await session(bearer(root), ['admin'])).messages).toEqual([{ event: 'admin', data: 'root@example.com' }]);
