@@ -150,6 +150,16 @@ describe.runIf(redisUp)('GraphQL subscriptions over graphql-ws (Apollo, express)
     ]);
   });
 
+  it('closes a live subscription with 1013 when the store goes down at a recheck', async () => {
+    const session = await t.userToken('outage@example.com', {}, 'session');
+    const running = subscribe('subscription { ticks }', bearer(session), Number.POSITIVE_INFINITY);
+    // Connected and ticking before the outage starts.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const outcome = await t.redisOutage(() => running);
+    expect(outcome.values.length).toBeGreaterThan(0);
+    expect(outcome.close).toEqual({ code: 1013, reason: 'Service Unavailable' });
+  });
+
   it('authenticates the upgrade cookie only from a trusted origin', async () => {
     const cookie = await t.cookieLogin('cookie@example.com');
     const trusted = await subscribe('subscription { ticks }', {}, 1, { Cookie: cookie, Origin: TRUSTED_ORIGIN });
