@@ -1,9 +1,11 @@
 import { UsersAuthModule, UsersAuthValidationPipe } from '@nest-users/core';
 import { RedisThrottlerStorage } from '@nest-users/redis';
 import { AccessTokenEntity, UsersAuthTypeOrmModule } from '@nest-users/typeorm';
+import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { APP_PIPE } from '@nestjs/core';
+import { GraphQLModule } from '@nestjs/graphql';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Redis } from 'ioredis';
 import { AdminController } from './admin/admin.controller.js';
@@ -71,6 +73,13 @@ class AuthStoresModule {}
         }),
       }),
     ),
+    // GraphQL at /graphql (code first). The guard reads the tokens from the context's `req`: Apollo hands Express
+    // `{ req, res }`, Fastify the request itself.
+    GraphQLModule.forRoot<ApolloDriverConfig>({
+      driver: ApolloDriver,
+      autoSchemaFile: true,
+      context: (first: { req?: unknown }) => ({ req: first.req ?? first }),
+    }),
     NotesModule,
   ],
   controllers: [HealthController, AdminController],

@@ -56,7 +56,12 @@ export {
 export { IsEmailLookup, IsUserEmail } from './email/email.validators.js';
 export { CachedUserRepository, type UserCacheOptions } from './db/cached-user.repository.js';
 
-export { UsersAuthGuard } from './guards/users-auth.guard.js';
+export { UsersAuthGuard, type AuthContext, type AuthenticatedUser, type AuthOutcome } from './guards/users-auth.guard.js';
+export type { AuthFailure, AuthRecord, GuardContext } from './guards/contexts/guard-context.js';
+export { GRAPHQL_ERROR_CODES, GraphQLRefusal } from './guards/contexts/graphql.context.js';
+export { WS_ERROR_CODES } from './guards/contexts/ws.context.js';
+export type { GraphqlWsAuthOptions, GraphqlWsContext } from './graphql/graphql-ws.connections.js';
+export { connectionUser, type RefusedConnectionError } from './websockets/gateway-connections.js';
 export { Authenticated } from './decorators/authenticated.decorator.js';
 export { CurrentUser } from './decorators/current-user.decorator.js';
 export { Public } from './decorators/public.decorator.js';

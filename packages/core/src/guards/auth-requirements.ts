@@ -167,3 +167,26 @@ function describe(value: unknown): string {
       ? 'an object'
       : `${typeof value} ${String(value)}`;
 }
+
+/**
+ * The requirements of a whole class, e.g. a gateway's handshake: the global guard's and the class's, or `undefined`
+ * when the class is `@Public()`.
+ * @throws UsersAuthConfigurationError as `resolveRouteRequirements` does.
+ */
+export function resolveClassRequirements(target: Function, defaults: RequirementDefaults): RouteRequirements | undefined {
+  const levels = readAuthenticated(target);
+  if (readPublic(target)) {
+    if (levels.length) {
+      throw new UsersAuthConfigurationError(`${target.name} is both @Public() and @Authenticated(): keep the one you mean.`);
+    }
+    return undefined;
+  }
+  return combineRequirements(
+    [
+      ...(defaults.global ? [{ source: 'globalGuard', options: defaults.global }] : []),
+      ...levels.map((options) => ({ source: `@Authenticated() on ${target.name}`, options })),
+    ],
+    defaults,
+    target.name,
+  );
+}

@@ -3,18 +3,39 @@ import { GUARDS_METADATA } from '@nestjs/common/constants.js';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import type { AuthenticationBackend } from '../backend/authentication-backend.js';
 import { StoreUnavailableError } from '../errors/store.errors.js';
-import { forbidden, NO_STORE, RETRY_AFTER_SECONDS, serviceUnavailable, unauthorized } from '../http/http-errors.js';
 import type { UserProtocol } from '../interfaces/user.interface.js';
 import type { ResolvedUsersAuthOptions } from '../interfaces/users-auth-module-options.interface.js';
 import { UserManager } from '../manager/user-manager.js';
 import { AUTH_BACKENDS, AUTH_CONTEXT, AUTH_REQUIREMENTS, USERS_AUTH_OPTIONS } from '../users-auth.constants.js';
-import { resolveRouteRequirements, type RouteRequirements } from './auth-requirements.js';
+import type { TokenCarrier } from '../transport/transport.interface.js';
+import { authenticateConnections } from '../websockets/gateway-connections.js';
+import { graphqlWsOnConnect, type GraphqlWsAuthOptions } from '../graphql/graphql-ws.connections.js';
+import type { AuthenticatedOptions } from '../interfaces/authenticated-options.interface.js';
+import {
+  combineRequirements,
+  resolveClassRequirements,
+  resolveRouteRequirements,
+  validateAuthenticatedOptions,
+  type RouteRequirements,
+} from './auth-requirements.js';
+import { guardContextOf, type AuthFailure, type GuardContext } from './contexts/guard-contexts.js';
 
-/** What the guard leaves on the request besides `user`. */
+/** What the guard leaves besides `user` (on the HTTP request; per call for GraphQL resolvers and gateway messages). */
 export interface AuthContext {
   backend: AuthenticationBackend;
   token: string;
   options: RouteRequirements;
+}
+
+/** A user a backend's token yields, with the backend and the token. */
+export type AuthenticatedUser = Omit<AuthContext, 'options'> & { user: UserProtocol<unknown> };
+
+/** What `UsersAuthGuard.check` finds: the user, a failure, or neither (an `optional` route without a user). */
+export interface AuthOutcome {
+  found?: AuthenticatedUser;
+  failure?: AuthFailure;
+  /** Whether a token was sent (and rejected): HTTP's `WWW-Authenticate` says `error="invalid_token"` then. */
+  sentToken: boolean;
 }
 
 /** Whether `UsersAuthGuard` (or a subclass) is among the guards of a class or handler. */
@@ -37,8 +58,6 @@ type RouteCache = WeakMap<Function, WeakMap<Function, RouteRequirements | typeof
  */
 const routeCaches = new WeakMap<object, RouteCache>();
 
-type AuthenticatedRequest = Record<PropertyKey, unknown> & { headers: Record<string, string | string[] | undefined> };
-
 /**
  * Authenticates with the backends in declaration order (the first one that yields a user wins), then applies the
  * fastapi-users rules: no user or an inactive one → 401, unverified or non-superuser where required → 403.
@@ -59,41 +78,100 @@ export class UsersAuthGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const requirements = this.getRequirements(context);
     if (!requirements) return true;
-    const request = this.getRequest(context);
+    const piece = this.getGuardContext(context);
+    const record = piece.record(context);
     // With the global guard on, a route that also carries @Authenticated() reaches here twice.
-    if (request[AUTH_REQUIREMENTS] === requirements) return true;
+    if (piece.recordPerCall && record[AUTH_REQUIREMENTS] === requirements) return true;
 
-    const { verified, active } = requirements;
-    const found = await this.authenticateOrUnavailable(context, request, requirements.backends);
-    const user = found?.user;
-    let failure: 401 | 403 | undefined;
-    if (!user || (active && !user.isActive)) failure = 401;
-    else if ((verified && !user.isVerified) || (requirements.superuser && !user.isSuperuser)) failure = 403;
-
-    if (failure && requirements.optional) {
-      request.user = null;
-      request[AUTH_REQUIREMENTS] = requirements;
-      return true;
+    const outcome = await this.check(this.getRequest(context), requirements);
+    if (outcome.failure) throw await piece.failure(context, outcome.failure, outcome.sentToken, this.adapterHost);
+    const { found } = outcome;
+    if (found) {
+      piece.authenticated(context, this.adapterHost);
+      record[AUTH_CONTEXT] = { backend: found.backend, token: found.token, options: requirements };
     }
-    if (failure === 401) {
-      const sentToken = found !== undefined || this.carriesToken(request, requirements.backends);
-      this.setHeader(context, 'WWW-Authenticate', sentToken ? 'Bearer error="invalid_token"' : 'Bearer');
-      throw unauthorized();
-    }
-    if (failure === 403) throw forbidden();
-    // A cookie rides along with cross-site requests: a state change must come from the app's own pages (CSRF).
-    if (!found!.backend.transport.isTrustedOrigin(request)) throw forbidden();
-    // What an authenticated route answers is this user's: no cache may keep it. A handler's @Header() still wins.
-    this.setHeader(context, 'Cache-Control', NO_STORE);
-    request.user = user;
-    request[AUTH_CONTEXT] = { backend: found!.backend, token: found!.token, options: requirements };
-    request[AUTH_REQUIREMENTS] = requirements;
+    record.user = found?.user ?? null;
+    record[AUTH_REQUIREMENTS] = requirements;
     return true;
   }
 
-  /** The request to authenticate; override for GraphQL or WebSocket contexts. */
-  protected getRequest(context: ExecutionContext): AuthenticatedRequest {
-    return context.switchToHttp().getRequest();
+  /**
+   * Authenticates `request` (its headers, as the transports read them) against `requirements`: the backends in
+   * order, then the user rules, then the transport's origin check. An `optional` route without a valid user gets
+   * neither a user nor a failure. Gateways use it for their handshake.
+   */
+  async check(request: TokenCarrier | undefined, requirements: RouteRequirements): Promise<AuthOutcome> {
+    let found: AuthenticatedUser | undefined;
+    try {
+      found = request && (await this.authenticate(request, requirements.backends));
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      // Fail closed, and never as 401: a client must not drop a good token because the store is down.
+      return { failure: 'unavailable', sentToken: true };
+    }
+    const user = found?.user;
+    let failure: AuthFailure | undefined;
+    if (!user || (requirements.active && !user.isActive)) failure = 'unauthenticated';
+    else if ((requirements.verified && !user.isVerified) || (requirements.superuser && !user.isSuperuser)) failure = 'forbidden';
+    if (failure && requirements.optional) return { sentToken: false };
+    if (failure === 'unauthenticated') {
+      const sentToken = found !== undefined || (request !== undefined && this.carriesToken(request, requirements.backends));
+      return { failure, sentToken };
+    }
+    if (failure) return { failure, sentToken: true };
+    // A cookie rides along with cross-site requests: a state change must come from the app's own pages (CSRF).
+    if (!found!.backend.transport.isTrustedOrigin(request!)) return { failure: 'forbidden', sentToken: true };
+    return { found, sentToken: true };
+  }
+
+  /**
+   * Authenticates every connection of a gateway once, at the handshake, with the gateway class's requirements (its
+   * `@Authenticated()` and the global guard's): call it from `afterInit(server)`. The credentials are the upgrade
+   * request's `Authorization` header or cookie, or socket.io's `auth` payload (`{ token }`); never the query string.
+   * A refused socket.io client gets a `connect_error` whose `data.code` is `UNAUTHENTICATED`, `FORBIDDEN` or
+   * `SERVICE_UNAVAILABLE`; a refused `ws` client is closed with 4401, 4403 or 1013. Message handlers are still
+   * guarded one by one (a token that expired since, a handler's `@Authenticated({ superuser: true })`).
+   * `connectionUser(client)` reads the user the handshake authenticated.
+   */
+  authenticateConnections(server: unknown, gateway: Function): void {
+    const requirements = resolveClassRequirements(gateway, this.options.requirementDefaults);
+    authenticateConnections(server, requirements, (request, checked) => this.check(request, checked));
+  }
+
+  /**
+   * graphql-ws's `onConnect` for GraphQL subscriptions (`subscriptions: { 'graphql-ws': { onConnect } }`, in a
+   * `GraphQLModule.forRootAsync` that injects this guard): the connection is authenticated from its
+   * `connectionParams` (`{ authorization: 'Bearer <token>' }` or `{ token }`) or the upgrade request's cookie (with
+   * the cookie transport's origin check), with the module's defaults and the global guard's requirements plus
+   * `options.requirements`; a refused one is closed with 4401, 4403 or 1013. While it is open its token is checked
+   * again every `recheckSeconds`: once it expired or was revoked, the connection closes (4401) and its subscriptions
+   * end. `@Authenticated()` on each `@Subscription()` applies as well.
+   */
+  graphqlWsOnConnect(options: GraphqlWsAuthOptions & { requirements?: AuthenticatedOptions } = {}) {
+    const defaults = this.options.requirementDefaults;
+    if (options.requirements) validateAuthenticatedOptions(options.requirements, 'graphqlWsOnConnect()');
+    const requirements = combineRequirements(
+      [
+        ...(defaults.global ? [{ source: 'globalGuard', options: defaults.global }] : []),
+        ...(options.requirements ? [{ source: 'graphqlWsOnConnect()', options: options.requirements }] : []),
+      ],
+      defaults,
+      'graphql-ws connections',
+    );
+    return graphqlWsOnConnect((request, checked) => this.check(request, checked), requirements, options);
+  }
+
+  /**
+   * What differs per context (HTTP, GraphQL, WebSocket): where the credentials are, where the user goes, how a
+   * refusal looks. Override to support another context, or to change one (e.g. GraphQL error messages).
+   */
+  protected getGuardContext(context: ExecutionContext): GuardContext {
+    return guardContextOf(context);
+  }
+
+  /** The headers (and method) the transports read: the HTTP request, the GraphQL context's, a gateway's handshake. */
+  protected getRequest(context: ExecutionContext): TokenCarrier | undefined {
+    return this.getGuardContext(context).request(context);
   }
 
   /**
@@ -115,22 +193,8 @@ export class UsersAuthGuard implements CanActivate {
     return resolved === PUBLIC ? undefined : resolved;
   }
 
-  private async authenticateOrUnavailable(context: ExecutionContext, request: AuthenticatedRequest, names?: readonly string[]) {
-    try {
-      return await this.authenticate(request, names);
-    } catch (error) {
-      if (!(error instanceof StoreUnavailableError)) throw error;
-      // Fail closed, and never as 401: a client must not drop a good token because the store is down.
-      this.setHeader(context, 'Retry-After', String(RETRY_AFTER_SECONDS));
-      throw serviceUnavailable();
-    }
-  }
-
   /** The first backend, among `names`, whose token yields a user. */
-  protected async authenticate(
-    request: AuthenticatedRequest,
-    names?: readonly string[],
-  ): Promise<(Omit<AuthContext, 'options'> & { user: UserProtocol<unknown> }) | undefined> {
+  protected async authenticate(request: TokenCarrier, names?: readonly string[]): Promise<AuthenticatedUser | undefined> {
     for (const backend of this.backends) {
       if (names && !names.includes(backend.name)) continue;
       const token = backend.transport.extractToken(request);
@@ -141,14 +205,9 @@ export class UsersAuthGuard implements CanActivate {
     return undefined;
   }
 
-  private carriesToken(request: AuthenticatedRequest, names?: readonly string[]): boolean {
+  private carriesToken(request: TokenCarrier, names?: readonly string[]): boolean {
     return this.backends.some(
       (backend) => (!names || names.includes(backend.name)) && backend.transport.extractToken(request) !== undefined,
     );
-  }
-
-  private setHeader(context: ExecutionContext, name: string, value: string): void {
-    const response = context.switchToHttp().getResponse();
-    if (response) this.adapterHost.httpAdapter.setHeader(response, name, value);
   }
 }
