@@ -46,6 +46,9 @@ export {
 export { BackgroundTasks } from './manager/background-tasks.js';
 export { Argon2PasswordHelper, PasswordHelper, type Argon2Parameters } from './manager/password.helper.js';
 export { UserRepository } from './db/user-repository.interface.js';
+export type { OAuthAccount, OAuthAccountUpdate } from './oauth/oauth-account.interface.js';
+export { OAuthAccountAlreadyLinkedError, OAuthAccountNotFoundError, OAuthProviderError } from './oauth/oauth.errors.js';
+export { OAuthTokenCipher, type OAuthTokenContext } from './oauth/oauth-token.cipher.js';
 export {
   canonicalEmail,
   canonicalEmailOrNull,
