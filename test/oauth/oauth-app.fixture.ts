@@ -12,6 +12,7 @@ import { createTestDatabase, type TestDatabaseKind } from '@nest-users/testing/t
 import { OAuthAccountEntity, UsersAuthTypeOrmModule } from '@nest-users/typeorm';
 import { Module, type INestApplication } from '@nestjs/common';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
+import type { OpenAPIObject } from '@nestjs/swagger';
 import type { DataSource, Repository } from 'typeorm';
 import { bootApp } from '../fixtures/boot-app.js';
 import { ProbeController } from '../fixtures/probe.controller.js';
@@ -36,6 +37,7 @@ export interface OAuthTestApp {
   accounts: Repository<OAuthAccountEntity>;
   manager: UserManager<User, string>;
   secrets: { jwt: string; state: string; tokenKey: string };
+  document: OpenAPIObject;
   close(): Promise<void>;
 }
 
@@ -99,7 +101,7 @@ export async function createOAuthTestApp(
   })
   class AppModule {}
 
-  const { app } = await bootApp(AppModule, platform);
+  const { app, document } = await bootApp(AppModule, platform);
   const dataSource = app.get<DataSource>(getDataSourceToken());
   return {
     app,
@@ -109,6 +111,7 @@ export async function createOAuthTestApp(
     accounts: dataSource.getRepository(OAuthAccountEntity),
     manager: app.get(UserManager) as UserManager<User, string>,
     secrets,
+    document,
     close: async () => {
       await app.close();
       await idp.close();

@@ -70,6 +70,34 @@ describe.each(variants)('OAuth / OpenID Connect against a real provider (%s, %s)
     return { ...started, back };
   }
 
+  it.skipIf(skip)('documents every OAuth route in Swagger, with security on the associate routes only', () => {
+    const paths = t.document.paths;
+    for (const name of ['oidc', 'strict']) {
+      expect(paths[`/auth/${name}/authorize`]?.get?.operationId).toBe(`oauth:${name}.authorize`);
+      expect(paths[`/auth/${name}/callback`]?.get?.operationId).toBe(`oauth:${name}.callback`);
+      expect(paths[`/auth/${name}/authorize`]?.get?.security ?? []).toEqual([]);
+      expect(paths[`/auth/associate/${name}/authorize`]?.get?.security?.length).toBeGreaterThan(0);
+      expect(paths[`/auth/associate/${name}/callback`]?.get?.security?.length).toBeGreaterThan(0);
+      const errors = Object.keys(
+        (
+          paths[`/auth/${name}/callback`]?.get?.responses['400'] as unknown as {
+            content: { 'application/json': { examples: object } };
+          }
+        ).content['application/json'].examples,
+      );
+      expect(errors).toEqual(
+        expect.arrayContaining([
+          'OAUTH_INVALID_STATE',
+          'ACCESS_TOKEN_DECODE_ERROR',
+          'OAUTH_USER_ALREADY_EXISTS',
+          'OAUTH_PROVIDER_ERROR',
+        ]),
+      );
+    }
+    // The callback answers as the provider's backend: a bearer token (200) or a cookie (204).
+    expect(Object.keys(paths['/auth/oidc/callback']!.get!.responses)).toContain('200');
+  });
+
   describe.skipIf(skip)('login', () => {
     it('authorize asks for the code flow with PKCE S256, a nonce, the configured redirect URL and a signed state', async () => {
       const { url } = await authorize();
@@ -148,8 +176,11 @@ describe.each(variants)('OAuth / OpenID Connect against a real provider (%s, %s)
       const { back, cookie } = await throughProvider(id, 'strict');
       const answer = await callback('strict', back.searchParams, cookie);
       expect(answer.status, JSON.stringify(answer.body)).toBe(204);
-      const auth = [answer.headers['set-cookie']].flat().find((line) => line?.startsWith('__Host-nest-users-auth='));
+      const cookies = [answer.headers['set-cookie']].flat();
+      const auth = cookies.find((line) => line?.startsWith('__Host-nest-users-auth='));
       expect(auth).toBeTruthy();
+      // The binding cookie is spent here too, beside the backend's own cookie.
+      expect(cookies.some((line) => new RegExp(`^${COOKIE}=;.*Max-Age=0`, 'i').test(line ?? ''))).toBe(true);
       const probe = await http().get('/probe/any').set('Cookie', auth!.split(';')[0]!);
       expect(probe.body).toEqual({ email: `cookie-${platform}-${database}@example.com` });
     });

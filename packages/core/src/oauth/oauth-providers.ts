@@ -7,6 +7,7 @@ import { AUTH_BACKENDS, USERS_AUTH_OPTIONS } from '../users-auth.constants.js';
 import type { OAuthClient } from './oauth-client.interface.js';
 import type { OAuthProviderOptions } from './oauth-options.interface.js';
 import { createOAuthStateTokens, type OAuthStateTokens } from './oauth-state.js';
+import { OAuthTokenCipher } from './oauth-token.cipher.js';
 
 /** One `oauth` entry, checked and resolved. */
 export interface ResolvedOAuthProvider {
@@ -67,6 +68,8 @@ export class OAuthProviders {
     }
     if (names.length === 0) return;
     this.state = createOAuthStateTokens(options.oauthState, backends);
+    // The manager encrypts with these keys; a bad one must fail here, not at the first login.
+    if (options.oauthTokenKeys?.length) new OAuthTokenCipher(options.oauthTokenKeys);
     const secure = options.oauthState?.cookieSecure ?? true;
     this.cookieName = options.oauthState?.cookieName ?? (secure ? '__Host-nest-users-oauth' : 'nest-users-oauth');
     if (/^__Host-/i.test(this.cookieName) && !secure) {

@@ -67,6 +67,11 @@ class OAuthFlowSteps {
     return { authorization_url: url.toString() };
   }
 
+  /** Expires the binding cookie. */
+  clearedCookie(): string {
+    return serialize(this.providers.cookieName, '', { ...this.providers.cookieAttributes, maxAge: 0 });
+  }
+
   /** The provider account of a callback, after the state was checked against this browser's cookie. */
   async callback(
     provider: ResolvedOAuthProvider,
@@ -78,8 +83,7 @@ class OAuthFlowSteps {
     const query = new URLSearchParams(rawQuery(request));
     const cookies = parse(header(request, 'cookie') ?? '');
     // The binding is spent whatever happens next: one cookie, one callback.
-    const cleared = serialize(this.providers.cookieName, '', { ...this.providers.cookieAttributes, maxAge: 0 });
-    this.http.httpAdapter.setHeader(response, 'Set-Cookie', cleared);
+    this.http.httpAdapter.setHeader(response, 'Set-Cookie', this.clearedCookie());
     const checked = this.providers.state.read(query.get('state'), cookies[this.providers.cookieName], provider.name, flow);
     if (!checked.ok) throw badRequest(ErrorCode[checked.failure]);
     const callbackUrl = new URL(redirectUri);
@@ -184,7 +188,11 @@ export function createOAuthController(name: string, { routes }: UsersAuthSetting
       if (this.options.requiresVerification && !user.isVerified) throw badRequest(ErrorCode.LOGIN_USER_NOT_VERIFIED);
       const answer = await this.provider.backend.login(user);
       await this.users.afterWrite('onAfterLogin', () => this.users.onAfterLogin(user, request, answer));
-      return passTransportResponse(this.http.httpAdapter, response, answer);
+      // A cookie backend sets its own cookies: the expired binding cookie goes with them.
+      const headers = { ...answer.headers };
+      const cookies = headers['Set-Cookie'];
+      if (cookies !== undefined) headers['Set-Cookie'] = [this.steps.clearedCookie(), ...[cookies].flat()];
+      return passTransportResponse(this.http.httpAdapter, response, { ...answer, headers });
     }
   }
   Object.defineProperty(OAuthController, 'name', { value: `OAuthController_${name.replace(/\W/g, '_')}` });
