@@ -16,6 +16,7 @@ import type { OpenAPIObject } from '@nestjs/swagger';
 import type { DataSource, Repository } from 'typeorm';
 import { bootApp } from '../fixtures/boot-app.js';
 import { ProbeController } from '../fixtures/probe.controller.js';
+import { RecordingUserManager } from '../fixtures/recording-user-manager.js';
 import { User } from '../fixtures/user.entity.js';
 import { startOidcProvider, type TestOidcProvider } from './oidc-provider.fixture.js';
 
@@ -35,7 +36,7 @@ export interface OAuthTestApp {
   idp: TestOidcProvider;
   users: Repository<User>;
   accounts: Repository<OAuthAccountEntity>;
-  manager: UserManager<User, string>;
+  manager: RecordingUserManager;
   secrets: { jwt: string; state: string; tokenKey: string };
   document: OpenAPIObject;
   close(): Promise<void>;
@@ -66,6 +67,7 @@ export async function createOAuthTestApp(
       TypeOrmModule.forRoot(storage.options),
       UsersAuthModule.forRoot({
         imports: [UsersAuthTypeOrmModule.forFeature(User)],
+        userManager: RecordingUserManager,
         rateLimit: false,
         backends: [
           new JwtAuthentication({ secret: secrets.jwt, lifetimeSeconds: 3600 }),
@@ -109,7 +111,7 @@ export async function createOAuthTestApp(
     idp,
     users: dataSource.getRepository(User),
     accounts: dataSource.getRepository(OAuthAccountEntity),
-    manager: app.get(UserManager) as UserManager<User, string>,
+    manager: app.get(UserManager) as RecordingUserManager,
     secrets,
     document,
     close: async () => {

@@ -171,6 +171,28 @@ describe.each(variants)('OAuth / OpenID Connect against a real provider (%s, %s)
       expect(await t.users.countBy({ email: `again-${platform}-${database}@example.com` })).toBe(1);
     });
 
+    it('fires the hooks as fastapi-users: onAfterRegister for a new user, onAfterLogin at every login', async () => {
+      const email = `hooks-${platform}-${database}@example.com`;
+      const id = person(email);
+      const hooksOf = (hook: string) => t.manager.callsOf(hook).filter(([user]) => (user as { email: string }).email === email);
+      let flow = await throughProvider(id);
+      expect((await callback('oidc', flow.back.searchParams, flow.cookie)).status).toBe(200);
+      expect(hooksOf('onAfterRegister')).toHaveLength(1);
+      expect(hooksOf('onAfterLogin')).toHaveLength(1);
+      flow = await throughProvider(id);
+      expect((await callback('oidc', flow.back.searchParams, flow.cookie)).status).toBe(200);
+      expect(hooksOf('onAfterRegister')).toHaveLength(1);
+      expect(hooksOf('onAfterLogin')).toHaveLength(2);
+    });
+
+    it('still logs in when a hook throws (the account exists: a 500 would lie)', async () => {
+      const email = `explode-${platform}-${database}@example.com`;
+      const flow = await throughProvider(person(email));
+      const answer = await callback('oidc', flow.back.searchParams, flow.cookie);
+      expect(answer.status).toBe(200);
+      expect(await t.users.countBy({ email })).toBe(1);
+    });
+
     it("answers as the provider's backend: a cookie backend logs in with 204 and its cookie", async () => {
       const id = person(`cookie-${platform}-${database}@example.com`);
       const { back, cookie } = await throughProvider(id, 'strict');
@@ -357,6 +379,9 @@ describe.each(variants)('OAuth / OpenID Connect against a real provider (%s, %s)
       expect(answer.status, JSON.stringify(answer.body)).toBe(200);
       expect(answer.body).toMatchObject({ id: owner.id, email });
       expectNoSecrets(answer.body);
+      // fastapi-users: on_after_update(user, {}, request).
+      const updates = t.manager.callsOf('onAfterUpdate').filter(([user]) => (user as { id: string }).id === owner.id);
+      expect(updates.map(([, changes]) => changes)).toEqual([{}]);
       const loginFlow = await throughProvider(id);
       const logged = await callback('oidc', loginFlow.back.searchParams, loginFlow.cookie);
       const me = await http().get('/users/me').set('Authorization', `Bearer ${logged.body.access_token}`);
