@@ -16,7 +16,8 @@ import { NotesModule } from './notes/notes.module.js';
 import { REDIS_CLIENT, RedisModule } from './redis/redis.module.js';
 import { AppUserManager } from './users/app-user-manager.js';
 import { SampleBackends, sampleBackendNames } from './users/backends.js';
-import { sampleOAuthNames, sampleOAuthProviders } from './users/oauth.js';
+import { LoginPageController } from './oauth/login-page.controller.js';
+import { sampleOAuthNames, sampleOAuthProviders } from './oauth/oauth.config.js';
 import { TokenPurgeService } from './users/token-purge.service.js';
 import { SampleUserAdminUpdateDto, SampleUserCreateDto, SampleUserReadDto, SampleUserUpdateDto } from './users/user.dto.js';
 import { User } from './users/user.entity.js';
@@ -81,7 +82,7 @@ class AuthStoresModule {}
     ),
     NotesModule,
   ],
-  controllers: [HealthController, AdminController],
+  controllers: [HealthController, AdminController, LoginPageController],
   providers: [
     // The library's own rules for every body of the app: whitelist, 422 `{detail}`, bounded depth, no NUL.
     { provide: APP_PIPE, useFactory: () => new UsersAuthValidationPipe() },

@@ -92,6 +92,12 @@ export async function startOidcProvider(clients: ProviderClient[]): Promise<Test
       void provider
         .interactionDetails(request, response)
         .then((details) => {
+          if (/text\/html/.test(request.headers.accept ?? '')) {
+            // A browser: the login or consent screen as a form.
+            response.setHeader('content-type', 'text/html; charset=utf-8');
+            response.end(interactionPage(details.uid, details.prompt.name));
+            return;
+          }
           response.setHeader('content-type', 'application/json');
           response.end(JSON.stringify({ uid: details.uid, prompt: details.prompt.name }));
         })
@@ -117,6 +123,16 @@ export async function startOidcProvider(clients: ProviderClient[]): Promise<Test
       });
     },
   };
+}
+
+/** The provider's login or consent screen, for a real browser. */
+function interactionPage(uid: string, prompt: string): string {
+  const form =
+    prompt === 'login'
+      ? `<label>Account <input id="login" name="login" autocomplete="off"></label><button id="sign-in" type="submit">Sign in</button>`
+      : `<p>Share your email with the app?</p><button id="allow" type="submit">Allow</button>`;
+  return `<!doctype html><html><head><meta charset="utf-8"><title>Test provider: ${prompt}</title></head><body>
+<form method="post" action="/interaction/${uid}/${prompt === 'login' ? 'login' : 'consent'}">${form}</form></body></html>`;
 }
 
 async function readForm(request: IncomingMessage): Promise<URLSearchParams> {

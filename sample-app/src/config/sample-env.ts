@@ -22,7 +22,7 @@ export interface SampleEnv {
   PUBLIC_URL: string;
   /**
    * An OpenID Connect provider for social login (`GET /auth/oidc/authorize`), found by discovery; set all three or
-   * none (then OAuth is off). Its redirect URI is `<PUBLIC_URL>/auth/oidc/callback`.
+   * none (then OAuth is off). Register `<PUBLIC_URL>/login/callback` as its redirect URI; `/login` has the button.
    */
   OIDC_ISSUER?: string;
   OIDC_CLIENT_ID?: string;

@@ -24,7 +24,8 @@ export function sampleOAuthProviders(
       }),
       name: 'oidc',
       backend: 'cookie',
-      redirectUrl: `${env.PUBLIC_URL}/auth/oidc/callback`,
+      // The sample's login page (/login) gets the browser back and passes the query on to /auth/oidc/callback.
+      redirectUrl: `${env.PUBLIC_URL}/login/callback`,
       associateRedirectUrl: `${env.PUBLIC_URL}/auth/associate/oidc/callback`,
     },
   ];
