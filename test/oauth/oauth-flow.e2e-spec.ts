@@ -382,6 +382,10 @@ describe.each(variants)('OAuth / OpenID Connect against a real provider (%s, %s)
       // fastapi-users: on_after_update(user, {}, request).
       const updates = t.manager.callsOf('onAfterUpdate').filter(([user]) => (user as { id: string }).id === owner.id);
       expect(updates.map(([, changes]) => changes)).toEqual([{}]);
+      const stored = (await t.users.findOneBy({ id: String(owner.id) }))!;
+      expect(await t.manager.listOAuthAccounts(stored)).toEqual([
+        { oauthName: 'oidc', accountId: id, accountEmail: `other-address-${platform}-${database}@example.com` },
+      ]);
       const loginFlow = await throughProvider(id);
       const logged = await callback('oidc', loginFlow.back.searchParams, loginFlow.cookie);
       const me = await http().get('/users/me').set('Authorization', `Bearer ${logged.body.access_token}`);

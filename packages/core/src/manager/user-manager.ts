@@ -354,6 +354,12 @@ export class UserManager<U extends UserProtocol<ID> = UserProtocol<any>, ID = an
     return updated;
   }
 
+  /** The user's linked provider accounts, without their tokens (what a profile page may show). */
+  async listOAuthAccounts(user: U): Promise<Array<Pick<OAuthAccount, 'oauthName' | 'accountId' | 'accountEmail'>>> {
+    const accounts = await this.oauthStore().getOAuthAccounts(user);
+    return accounts.map(({ oauthName, accountId, accountEmail }) => ({ oauthName, accountId, accountEmail }));
+  }
+
   /**
    * The provider tokens of one of the user's linked accounts, decrypted, or `null` when the module keeps none
    * (`oauthTokenKeys` unset) or the account is not the user's.
