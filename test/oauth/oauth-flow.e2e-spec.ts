@@ -246,6 +246,12 @@ describe.each(variants)('OAuth / OpenID Connect against a real provider (%s, %s)
       let answer = await callback('oidc', flow.back.searchParams, flow.cookie);
       expect(answer.body).toEqual({ statusCode: 400, detail: 'OAUTH_NOT_AVAILABLE_EMAIL' });
 
+      // An address that has no canonical form (an invisible character) is no usable email either.
+      const invisible = person(`in\u200bvisible-${platform}-${database}@example.com`);
+      flow = await throughProvider(invisible);
+      answer = await callback('oidc', flow.back.searchParams, flow.cookie);
+      expect(answer.body).toEqual({ statusCode: 400, detail: 'OAUTH_NOT_AVAILABLE_EMAIL' });
+
       const email = `banned-${platform}-${database}@example.com`;
       const id = person(email);
       flow = await throughProvider(id);

@@ -1,4 +1,16 @@
-import { Controller, Get, Header, HttpCode, Inject, NotFoundException, Req, Res, UseFilters, type Type } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Header,
+  HttpCode,
+  Inject,
+  Logger,
+  NotFoundException,
+  Req,
+  Res,
+  UseFilters,
+  type Type,
+} from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { parse, serialize } from 'cookie';
@@ -7,7 +19,8 @@ import { CurrentUser } from '../decorators/current-user.decorator.js';
 import { Public } from '../decorators/public.decorator.js';
 import { createUserSerializer } from '../dto/user-read.dto.js';
 import { ErrorCode } from '../errors/error-code.enum.js';
-import { UserAlreadyExistsError } from '../errors/user.errors.js';
+import { UsersAuthConfigurationError } from '../errors/configuration.errors.js';
+import { InvalidEmailError, UserAlreadyExistsError } from '../errors/user.errors.js';
 import { badRequest, NO_STORE } from '../http/http-errors.js';
 import { passTransportResponse } from '../http/reply.util.js';
 import { StoreUnavailableFilter } from '../http/store-unavailable.filter.js';
@@ -20,6 +33,7 @@ import type { OAuthProfile } from './oauth-client.interface.js';
 import { OAuthAccountAlreadyLinkedError, OAuthProviderError } from './oauth.errors.js';
 import { OAuthProviders, type ResolvedOAuthProvider } from './oauth-providers.js';
 import type { OAuthFlow } from './oauth-state.js';
+import { loadOpenIdClient } from './openid-client.util.js';
 
 type AnyUser = UserProtocol<unknown>;
 type HttpRequest = { url?: string; originalUrl?: string; headers: Record<string, string | string[] | undefined> };
@@ -105,14 +119,20 @@ class OAuthFlowSteps {
 }
 
 async function codeChallengeOf(verifier: string): Promise<string> {
-  const { loadOpenIdClient } = await import('./openid-client.util.js');
   return (await loadOpenIdClient()).calculatePKCECodeChallenge(verifier);
 }
 
-/** Anything a provider client throws is the provider's problem: a 400 with a reason, never a 500. */
+const logger = new Logger('UsersAuthOAuth');
+
+/**
+ * Anything a provider client throws is answered 400 with a reason, never 500. What is not the provider's doing (a
+ * missing openid-client, a bug in a custom client) is logged, so it does not hide behind the 400.
+ */
 function providerError(error: unknown) {
-  const reason = error instanceof OAuthProviderError ? error.reason : 'invalid_response';
-  return badRequest({ code: ErrorCode.OAUTH_PROVIDER_ERROR, reason });
+  if (error instanceof OAuthProviderError) return badRequest({ code: ErrorCode.OAUTH_PROVIDER_ERROR, reason: error.reason });
+  const detail = error instanceof UsersAuthConfigurationError ? `: ${error.message}` : '';
+  logger.error(`An OAuth client threw ${error instanceof Error ? error.name : typeof error}${detail}`);
+  return badRequest({ code: ErrorCode.OAUTH_PROVIDER_ERROR, reason: 'invalid_response' });
 }
 
 /** `GET <authPath>/<name>/authorize` and `/callback`: log in (or sign up) with one provider. */
@@ -182,6 +202,8 @@ export function createOAuthController(name: string, { routes }: UsersAuthSetting
         if (error instanceof UserAlreadyExistsError || error instanceof OAuthAccountAlreadyLinkedError) {
           throw badRequest(ErrorCode.OAUTH_USER_ALREADY_EXISTS);
         }
+        // The provider's address has no canonical form (see canonicalEmail): no usable email.
+        if (error instanceof InvalidEmailError) throw badRequest(ErrorCode.OAUTH_NOT_AVAILABLE_EMAIL);
         throw error;
       }
       if (!user.isActive) throw badRequest(ErrorCode.LOGIN_BAD_CREDENTIALS);
