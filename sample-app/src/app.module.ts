@@ -1,6 +1,6 @@
 import { UsersAuthModule, UsersAuthValidationPipe } from '@nest-users/core';
 import { RedisThrottlerStorage } from '@nest-users/redis';
-import { AccessTokenEntity, UsersAuthTypeOrmModule } from '@nest-users/typeorm';
+import { AccessTokenEntity, OAuthAccountEntity, UsersAuthTypeOrmModule } from '@nest-users/typeorm';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
@@ -18,11 +18,13 @@ import { NotesModule } from './notes/notes.module.js';
 import { REDIS_CLIENT, RedisModule } from './redis/redis.module.js';
 import { AppUserManager } from './users/app-user-manager.js';
 import { SampleBackends, sampleBackendNames } from './users/backends.js';
+import { LoginPageController } from './oauth/login-page.controller.js';
+import { sampleOAuthNames, sampleOAuthProviders } from './oauth/oauth.config.js';
 import { TokenPurgeService } from './users/token-purge.service.js';
 import { SampleUserAdminUpdateDto, SampleUserCreateDto, SampleUserReadDto, SampleUserUpdateDto } from './users/user.dto.js';
 import { User } from './users/user.entity.js';
 
-const ENTITIES = [User, Note, AccessTokenEntity];
+const ENTITIES = [User, Note, AccessTokenEntity, OAuthAccountEntity];
 
 /** What the backends are built from: the token table and the Redis client (`null` without REDIS_URL). */
 @Module({
@@ -54,6 +56,7 @@ class AuthStoresModule {}
     ConfigModule.envVariablesLoaded.then(() =>
       UsersAuthModule.forRootAsync({
         backendNames: sampleBackendNames(Boolean(process.env.REDIS_URL)),
+        oauthNames: sampleOAuthNames(process.env),
         userManager: AppUserManager,
         dto: {
           create: SampleUserCreateDto,
@@ -65,6 +68,12 @@ class AuthStoresModule {}
         inject: [ConfigService, SampleBackends, REDIS_CLIENT],
         useFactory: (config: ConfigService<SampleEnv, true>, backends: SampleBackends, redis: Redis | null) => ({
           backends: backends.create(),
+          oauth: sampleOAuthProviders({
+            OIDC_ISSUER: config.get('OIDC_ISSUER', { infer: true }),
+            OIDC_CLIENT_ID: config.get('OIDC_CLIENT_ID', { infer: true }),
+            OIDC_CLIENT_SECRET: config.get('OIDC_CLIENT_SECRET', { infer: true }),
+            PUBLIC_URL: config.get('PUBLIC_URL', { infer: true }),
+          }),
           // On by default; with Redis, every instance counts against the same limits.
           rateLimit:
             config.get('RATE_LIMIT', { infer: true }) === 'off'
@@ -82,7 +91,7 @@ class AuthStoresModule {}
     }),
     NotesModule,
   ],
-  controllers: [HealthController, AdminController],
+  controllers: [HealthController, AdminController, LoginPageController],
   providers: [
     // The library's own rules for every body of the app: whitelist, 422 `{detail}`, bounded depth, no NUL.
     { provide: APP_PIPE, useFactory: () => new UsersAuthValidationPipe() },

@@ -40,12 +40,32 @@ export {
   UserManager,
   type Credentials,
   type ManagerCallOptions,
+  type OAuthCallbackOptions,
   type UserCreateInput,
   type UserUpdateInput,
 } from './manager/user-manager.js';
 export { BackgroundTasks } from './manager/background-tasks.js';
 export { Argon2PasswordHelper, PasswordHelper, type Argon2Parameters } from './manager/password.helper.js';
 export { UserRepository } from './db/user-repository.interface.js';
+export type { OAuthAccount, OAuthAccountUpdate } from './oauth/oauth-account.interface.js';
+export { OAuthAccountAlreadyLinkedError, OAuthAccountNotFoundError, OAuthProviderError } from './oauth/oauth.errors.js';
+export type {
+  OAuthAuthorizationRequest,
+  OAuthCallbackRequest,
+  OAuthClient,
+  OAuthProfile,
+} from './oauth/oauth-client.interface.js';
+export type { OAuthProviderOptions, OAuthStateOptions } from './oauth/oauth-options.interface.js';
+export type { OpenIdClientOptions } from './oauth/openid-client.options.js';
+export { GoogleClient, OidcClient, type GoogleClientOptions, type OidcClientOptions } from './oauth/oidc.client.js';
+export {
+  GitHubClient,
+  OAuth2Client,
+  type GitHubClientOptions,
+  type OAuth2Account,
+  type OAuth2Endpoints,
+} from './oauth/oauth2.client.js';
+export { OAuthTokenCipher, type OAuthTokenContext } from './oauth/oauth-token.cipher.js';
 export {
   canonicalEmail,
   canonicalEmailOrNull,

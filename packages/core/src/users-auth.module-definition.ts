@@ -17,5 +17,6 @@ export const {
     routes: undefined,
     dto: undefined,
     backendNames: undefined,
+    oauthNames: undefined,
   })
   .build();

@@ -19,6 +19,8 @@ import { BackgroundTasks } from './manager/background-tasks.js';
 import { PasswordHelper } from './manager/password.helper.js';
 import { UserTokens } from './manager/user-tokens.js';
 import { UserManager } from './manager/user-manager.js';
+import { createOAuthAssociateController, createOAuthController } from './oauth/oauth.controller.factory.js';
+import { OAuthProviders, oauthNamesOf } from './oauth/oauth-providers.js';
 import { documentAllRoutes } from './swagger/route-extension.decorator.js';
 import { setupUsersAuthSwagger, type UsersAuthSwaggerOptions } from './swagger/users-auth-swagger.js';
 import { AUTH_BACKENDS, USERS_AUTH_OPTIONS } from './users-auth.constants.js';
@@ -53,7 +55,12 @@ export class UsersAuthModule extends ConfigurableModule {
         'UsersAuthModule.forRoot takes its names from `backends`: leave `backendNames` to forRootAsync.',
       );
     }
-    return this.complete(UsersAuthConfigurableModule.forRoot.call(this, options), options, names);
+    if (options.oauthNames) {
+      throw new UsersAuthConfigurationError(
+        'UsersAuthModule.forRoot takes its OAuth names from `oauth`: leave `oauthNames` to forRootAsync.',
+      );
+    }
+    return this.complete(UsersAuthConfigurableModule.forRoot.call(this, options), options, names, oauthNamesOf(options.oauth));
   }
 
   /** @throws UsersAuthConfigurationError for unknown options, wrong types and a missing `backendNames`. */
@@ -64,7 +71,12 @@ export class UsersAuthModule extends ConfigurableModule {
         'UsersAuthModule.forRootAsync needs `backendNames` (e.g. ["jwt"]): routes are built before the factory runs.',
       );
     }
-    return this.complete(UsersAuthConfigurableModule.forRootAsync.call(this, options), options, options.backendNames);
+    return this.complete(
+      UsersAuthConfigurableModule.forRootAsync.call(this, options),
+      options,
+      options.backendNames,
+      options.oauthNames ?? [],
+    );
   }
 
   /** Builds the Swagger document with every backend's security, serves the UI at `path`, and returns the document. */
@@ -77,9 +89,14 @@ export class UsersAuthModule extends ConfigurableModule {
     return setupUsersAuthSwagger(app, config, path, options);
   }
 
-  private static complete(definition: DynamicModule, extras: UsersAuthModuleExtras, backendNames: string[]): DynamicModule {
+  private static complete(
+    definition: DynamicModule,
+    extras: UsersAuthModuleExtras,
+    backendNames: string[],
+    oauthNames: string[],
+  ): DynamicModule {
     assertUniqueNames(backendNames);
-    const settings = resolveSettings(extras, backendNames);
+    const settings = resolveSettings(extras, backendNames, oauthNames);
     const userManager = extras.userManager ?? UserManager;
     const managerProviders: Provider[] =
       userManager === UserManager ? [UserManager] : [userManager, { provide: UserManager, useExisting: userManager }];
@@ -97,6 +114,7 @@ export class UsersAuthModule extends ConfigurableModule {
         UsersAuthGuard,
         BackendPassportRegistration,
         UsersAuthStartupChecks,
+        OAuthProviders,
         { provide: DOCUMENTED_ROUTES, inject: [DiscoveryService, MetadataScanner], useFactory: documentAllRoutes },
         ...(settings.globalGuard ? [{ provide: APP_GUARD, useExisting: UsersAuthGuard }] : []),
       ],
@@ -118,7 +136,7 @@ export class UsersAuthModule extends ConfigurableModule {
 /** Runs `documentAllRoutes` when the module is instantiated (before any Swagger document can be built). */
 const DOCUMENTED_ROUTES = Symbol('nest-users:DocumentedRoutes');
 
-function resolveSettings(extras: UsersAuthModuleExtras, backendNames: string[]): UsersAuthSettings {
+function resolveSettings(extras: UsersAuthModuleExtras, backendNames: string[], oauthNames: string[]): UsersAuthSettings {
   const routes = extras.routes ?? {};
   if (typeof extras.globalGuard === 'object') {
     validateAuthenticatedOptions(extras.globalGuard, 'globalGuard');
@@ -133,6 +151,7 @@ function resolveSettings(extras: UsersAuthModuleExtras, backendNames: string[]):
   const authPath = trimSlashes(routes.authPath ?? 'auth');
   return {
     backendNames,
+    oauthNames,
     globalGuard: Boolean(extras.globalGuard),
     globalRequirements: typeof extras.globalGuard === 'object' ? Object.freeze({ ...extras.globalGuard }) : Object.freeze({}),
     routes: {
@@ -166,6 +185,10 @@ function createControllers(settings: UsersAuthSettings): Type<unknown>[] {
     ...(routes.resetPassword ? [createResetPasswordController(settings)] : []),
     ...(routes.users ? [createUsersController(settings)] : []),
     ...(routes.jwks ? [createJwksController(routes.jwksPath)] : []),
+    ...settings.oauthNames.flatMap((name) => [
+      createOAuthController(name, settings),
+      createOAuthAssociateController(name, settings),
+    ]),
   ];
 }
 

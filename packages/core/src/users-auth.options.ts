@@ -7,6 +7,7 @@ import type {
   UsersAuthModuleOptions,
   UsersAuthRoutes,
 } from './interfaces/users-auth-module-options.interface.js';
+import type { OAuthStateOptions } from './oauth/oauth-options.interface.js';
 
 /** Throws a UsersAuthConfigurationError naming `where` when the value is of the wrong type; `undefined` is never checked. */
 type Check = (value: unknown, where: string) => void;
@@ -47,6 +48,15 @@ export const MODULE_OPTION_CHECKS: { [K in keyof Required<UsersAuthModuleOptions
   // Routes, counters and rules are checked where the limits are resolved (rate-limit.defaults.ts).
   rateLimit: (value, where) =>
     typeof value === 'boolean' ? undefined : shape<UsersAuthRateLimitOptions>(RATE_LIMIT_CHECKS)(value, where),
+  // Each provider is checked where the OAuth routes resolve it (oauth/oauth-providers.ts).
+  oauth: array,
+  oauthState: shape<OAuthStateOptions>({
+    secret: () => undefined,
+    lifetimeSeconds: () => undefined,
+    cookieName: string,
+    cookieSecure: boolean,
+  }),
+  oauthTokenKeys: strings,
 };
 
 const RATE_LIMIT_CHECKS: { [K in keyof Required<UsersAuthRateLimitOptions>]: Check } = { storage: object, limits: object };
@@ -76,6 +86,7 @@ export const MODULE_EXTRA_CHECKS: { [K in keyof Required<UsersAuthModuleExtras>]
   routes: shape<UsersAuthRoutes>(ROUTE_CHECKS),
   dto: shape<UsersAuthDtos>(DTO_CHECKS),
   backendNames: strings,
+  oauthNames: strings,
 };
 
 /** What `forRootAsync` itself takes besides the extras (Nest's ConfigurableModuleAsyncOptions). */

@@ -2,8 +2,12 @@ import { randomUUID } from 'node:crypto';
 import {
   canonicalEmail,
   canonicalEmailOrNull,
+  OAuthAccountAlreadyLinkedError,
+  OAuthAccountNotFoundError,
   publicUserFields,
   UserAlreadyExistsError,
+  type OAuthAccount,
+  type OAuthAccountUpdate,
   type UserCreateData,
   type UserProtocol,
   type UserRepository,
@@ -35,6 +39,8 @@ class InMemoryUser {
  */
 export class InMemoryUserRepository<U extends UserProtocol<string> = UserProtocol<string>> implements UserRepository<U, string> {
   private readonly users = new Map<string, U>();
+  /** Linked provider accounts by `oauthKey(oauthName, accountId)`, each with its owner's id. */
+  private readonly oauthAccounts = new Map<string, { userId: string; account: OAuthAccount }>();
 
   async get(id: string): Promise<U | null> {
     const user = this.users.get(id);
@@ -79,6 +85,36 @@ export class InMemoryUserRepository<U extends UserProtocol<string> = UserProtoco
 
   async delete(user: U): Promise<void> {
     this.users.delete(user.id);
+    for (const [key, link] of this.oauthAccounts) if (link.userId === user.id) this.oauthAccounts.delete(key);
+  }
+
+  async getByOAuthAccount(oauthName: string, accountId: string): Promise<U | null> {
+    const link = this.oauthAccounts.get(oauthKey(oauthName, accountId));
+    return link ? this.get(link.userId) : null;
+  }
+
+  // No await between the uniqueness check and the write (as in create).
+  async addOAuthAccount(user: U, account: OAuthAccount): Promise<U> {
+    const key = oauthKey(account.oauthName, account.accountId);
+    if (this.oauthAccounts.has(key)) throw new OAuthAccountAlreadyLinkedError();
+    this.oauthAccounts.set(key, { userId: user.id, account: structuredClone(account) });
+    return copyOut(this.users.get(user.id) ?? user);
+  }
+
+  async updateOAuthAccount(user: U, oauthName: string, accountId: string, data: OAuthAccountUpdate): Promise<U> {
+    const link = this.oauthAccounts.get(oauthKey(oauthName, accountId));
+    if (!link || link.userId !== user.id) throw new OAuthAccountNotFoundError();
+    const { accountEmail, accessToken, refreshToken, expiresAt } = data;
+    const changes = Object.entries({ accountEmail, accessToken, refreshToken, expiresAt }).filter(([, v]) => v !== undefined);
+    link.account = { ...link.account, ...structuredClone(Object.fromEntries(changes)) };
+    return copyOut(this.users.get(user.id) ?? user);
+  }
+
+  async getOAuthAccounts(user: U): Promise<OAuthAccount[]> {
+    return [...this.oauthAccounts.values()]
+      .filter((link) => link.userId === user.id)
+      .map((link) => structuredClone(link.account))
+      .sort((a, b) => compareText(a.oauthName, b.oauthName) || compareText(a.accountId, b.accountId));
   }
 
   /** Number of stored users; lets tests assert that a rejected write left nothing behind. */
@@ -89,6 +125,7 @@ export class InMemoryUserRepository<U extends UserProtocol<string> = UserProtoco
   /** Removes every user. */
   clear(): void {
     this.users.clear();
+    this.oauthAccounts.clear();
   }
 
   // Shared by update and updateIf, so a spy on `update` counts only the caller's own calls.
@@ -113,4 +150,13 @@ export class InMemoryUserRepository<U extends UserProtocol<string> = UserProtoco
 /** A deep copy of a stored user, as an `InMemoryUser`. */
 function copyOut<U extends object>(user: U): U {
   return Object.setPrototypeOf(structuredClone(user), InMemoryUser.prototype) as U;
+}
+
+/** One key per provider account; JSON keeps `('a:b', 'c')` and `('a', 'b:c')` apart. */
+function oauthKey(oauthName: string, accountId: string): string {
+  return JSON.stringify([oauthName, accountId]);
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

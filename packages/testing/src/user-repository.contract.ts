@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { InvalidEmailError, UserAlreadyExistsError, type UserProtocol, type UserRepository } from '@nest-users/core';
+import {
+  InvalidEmailError,
+  OAuthAccountAlreadyLinkedError,
+  OAuthAccountNotFoundError,
+  UserAlreadyExistsError,
+  type OAuthAccount,
+  type UserProtocol,
+  type UserRepository,
+} from '@nest-users/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 /** The user shape the contract writes: the core fields plus an optional custom column. @publicApi */
@@ -311,6 +319,139 @@ export function describeUserRepositoryContract<ID = string>(
       }
       expect(await count()).toBe(2 + 4 * RACE_SIZE);
       expect((await repo().get(other.id))?.email).toBe('other@example.com');
+    });
+
+    describe('OAuth accounts', () => {
+      type OAuthRepository = Required<
+        Pick<
+          UserRepository<ContractUser<ID>, ID>,
+          'getByOAuthAccount' | 'addOAuthAccount' | 'updateOAuthAccount' | 'getOAuthAccounts'
+        >
+      >;
+      const oauth = () => repo() as unknown as OAuthRepository;
+      const account = (accountId: string, extra: Partial<OAuthAccount> = {}): OAuthAccount => ({
+        oauthName: 'google',
+        accountId,
+        accountEmail: `${accountId}@example.com`,
+        accessToken: null,
+        refreshToken: null,
+        expiresAt: null,
+        ...extra,
+      });
+      beforeEach((ctx) => {
+        const methods = ['getByOAuthAccount', 'addOAuthAccount', 'updateOAuthAccount', 'getOAuthAccounts'] as const;
+        const present = methods.filter((method) => typeof repo()[method] === 'function');
+        if (present.length === 0) ctx.skip('the adapter does not store OAuth accounts');
+        // Half an implementation would pass the cases it has and fail in production.
+        expect(present, 'an adapter that stores OAuth accounts implements all four methods').toEqual([...methods]);
+      });
+
+      it('finds the user by provider name and account id, and nobody by any other pair', async () => {
+        const ada = await create('ada@example.com');
+        await create('grace@example.com');
+        const linked = await oauth().addOAuthAccount(ada, account('1001', { accountEmail: 'ada@gmail.com' }));
+        expect(linked).toMatchObject({ id: ada.id, email: 'ada@example.com' });
+        expect(await oauth().getByOAuthAccount('google', '1001')).toMatchObject({ id: ada.id, email: 'ada@example.com' });
+        expect(await oauth().getByOAuthAccount('github', '1001')).toBeNull();
+        expect(await oauth().getByOAuthAccount('google', '1002')).toBeNull();
+        expect(await oauth().getByOAuthAccount('google', '100')).toBeNull();
+        expect(await oauth().getByOAuthAccount('Google', '1001')).toBeNull();
+        expect(await count()).toBe(2);
+      });
+
+      it('compares account ids exactly (case matters)', async () => {
+        const ada = await create('ada@example.com');
+        const grace = await create('grace@example.com');
+        await oauth().addOAuthAccount(ada, account('AbC'));
+        expect(await oauth().getByOAuthAccount('google', 'abc')).toBeNull();
+        await oauth().addOAuthAccount(grace, account('abc'));
+        expect((await oauth().getByOAuthAccount('google', 'AbC'))?.id).toEqual(ada.id);
+        expect((await oauth().getByOAuthAccount('google', 'abc'))?.id).toEqual(grace.id);
+      });
+
+      it('stores every field and lists the accounts of a user, several providers each', async () => {
+        const ada = await create('ada@example.com');
+        const grace = await create('grace@example.com');
+        const long = 'x'.repeat(4096);
+        const google = account('g-1', { accessToken: long, refreshToken: 'r'.repeat(2048), expiresAt: 4_102_444_800 });
+        const github = account('12345', { oauthName: 'github', accountEmail: 'ada@github.example' });
+        await oauth().addOAuthAccount(ada, google);
+        await oauth().addOAuthAccount(ada, github);
+        await oauth().addOAuthAccount(grace, account('g-2'));
+        expect(await oauth().getOAuthAccounts(ada)).toEqual([github, google]);
+        expect(await oauth().getOAuthAccounts(grace)).toEqual([account('g-2')]);
+        const none = await create('none@example.com');
+        expect(await oauth().getOAuthAccounts(none)).toEqual([]);
+      });
+
+      it('refuses to link an account linked already, to another user or the same, and keeps the first link', async () => {
+        const ada = await create('ada@example.com');
+        const mallory = await create('mallory@example.com');
+        await oauth().addOAuthAccount(ada, account('1001', { accessToken: 'ada-token' }));
+        await expect(oauth().addOAuthAccount(mallory, account('1001'))).rejects.toBeInstanceOf(OAuthAccountAlreadyLinkedError);
+        await expect(oauth().addOAuthAccount(ada, account('1001'))).rejects.toBeInstanceOf(OAuthAccountAlreadyLinkedError);
+        expect((await oauth().getByOAuthAccount('google', '1001'))?.id).toEqual(ada.id);
+        expect(await oauth().getOAuthAccounts(ada)).toEqual([account('1001', { accessToken: 'ada-token' })]);
+        expect(await oauth().getOAuthAccounts(mallory)).toEqual([]);
+      });
+
+      it(`lets exactly one of ${RACE_SIZE} concurrent links of one account win`, async () => {
+        const users = [];
+        for (let i = 0; i < RACE_SIZE; i++) users.push(await create(`user${i}@example.com`));
+        const results = await Promise.allSettled(users.map((user) => oauth().addOAuthAccount(user, account('race'))));
+        const fulfilled = results.filter((r) => r.status === 'fulfilled');
+        expect(fulfilled).toHaveLength(1);
+        for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(OAuthAccountAlreadyLinkedError);
+        expect((await oauth().getByOAuthAccount('google', 'race'))?.id).toEqual(fulfilled[0]!.value.id);
+      });
+
+      it('updates the tokens, expiry and email of one account only, and only for its owner', async () => {
+        const ada = await create('ada@example.com');
+        const mallory = await create('mallory@example.com');
+        await oauth().addOAuthAccount(ada, account('1001', { accessToken: 'a1', refreshToken: 'r1', expiresAt: 100 }));
+        await oauth().addOAuthAccount(ada, account('1002', { accessToken: 'other' }));
+        const updated = await oauth().updateOAuthAccount(ada, 'google', '1001', { accessToken: 'a2', expiresAt: 200 });
+        expect(updated).toMatchObject({ id: ada.id });
+        expect(await oauth().getOAuthAccounts(ada)).toEqual([
+          account('1001', { accessToken: 'a2', refreshToken: 'r1', expiresAt: 200 }),
+          account('1002', { accessToken: 'other' }),
+        ]);
+        await oauth().updateOAuthAccount(ada, 'google', '1001', {
+          accessToken: null,
+          refreshToken: null,
+          expiresAt: null,
+          accountEmail: 'new@example.com',
+        });
+        expect((await oauth().getOAuthAccounts(ada))[0]).toEqual(account('1001', { accountEmail: 'new@example.com' }));
+        await expect(oauth().updateOAuthAccount(mallory, 'google', '1001', { accessToken: 'stolen' })).rejects.toBeInstanceOf(
+          OAuthAccountNotFoundError,
+        );
+        await expect(oauth().updateOAuthAccount(ada, 'github', '1001', { accessToken: 'x' })).rejects.toBeInstanceOf(
+          OAuthAccountNotFoundError,
+        );
+        expect((await oauth().getOAuthAccounts(ada))[0]!.accessToken).toBeNull();
+      });
+
+      it("removes a deleted user's accounts, so the provider account can be linked again", async () => {
+        const ada = await create('ada@example.com');
+        const grace = await create('grace@example.com');
+        await oauth().addOAuthAccount(ada, account('1001'));
+        await oauth().addOAuthAccount(grace, account('2002'));
+        await repo().delete(ada);
+        expect(await oauth().getByOAuthAccount('google', '1001')).toBeNull();
+        const next = await create('next@example.com');
+        await oauth().addOAuthAccount(next, account('1001'));
+        expect((await oauth().getByOAuthAccount('google', '1001'))?.id).toEqual(next.id);
+        expect((await oauth().getByOAuthAccount('google', '2002'))?.id).toEqual(grace.id);
+      });
+
+      it('returns copies: changing a returned account changes nothing stored', async () => {
+        const ada = await create('ada@example.com');
+        await oauth().addOAuthAccount(ada, account('1001', { accessToken: 'a1' }));
+        const [read] = await oauth().getOAuthAccounts(ada);
+        read!.accessToken = 'tampered';
+        expect((await oauth().getOAuthAccounts(ada))[0]!.accessToken).toBe('a1');
+      });
     });
 
     it('round-trips a custom column', async (ctx) => {

@@ -6,10 +6,11 @@ import {
   type TestDatabaseKind,
   type TestDataSource,
 } from '@nest-users/testing/typeorm';
-import { UserAlreadyExistsError } from '@nest-users/core';
+import { UserAlreadyExistsError, UsersAuthConfigurationError } from '@nest-users/core';
 import { Column, Entity, QueryFailedError } from 'typeorm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BaseUserEntityUUID } from './base-user.entity.js';
+import { OAuthAccountEntity } from './oauth-account.entity.js';
 import { TypeOrmUserRepository } from './typeorm-user.repository.js';
 
 @Entity()
@@ -24,7 +25,7 @@ class ContractUserEntity extends BaseUserEntityUUID {
  */
 const open = (kind: TestDatabaseKind) =>
   openTestDataSource(kind, {
-    entities: [ContractUserEntity],
+    entities: [ContractUserEntity, OAuthAccountEntity],
     postgres: { installExtensions: false, connections: 25 },
     mysql: { connections: 25 },
   });
@@ -165,4 +166,20 @@ describe.skipIf(!mysqlAvailable)('TypeOrmUserRepository on MySQL/MariaDB', () =>
       expect(await users.getByEmail(first)).toMatchObject({ id: owner.id, hashedPassword: 'first' });
     },
   );
+});
+
+describe('TypeOrmUserRepository without OAuthAccountEntity', () => {
+  it('says how to add the table when OAuth is used, and keeps working for everything else', async () => {
+    const store = await openTestDataSource('sqlite', { entities: [ContractUserEntity] });
+    try {
+      const users = new TypeOrmUserRepository(store.dataSource.getRepository(ContractUserEntity));
+      const ada = await users.create({ email: 'ada@example.com', hashedPassword: 'h' });
+      await expect(users.getByOAuthAccount('google', '1')).rejects.toThrow(/add OAuthAccountEntity/);
+      await expect(users.addOAuthAccount(ada, {} as never)).rejects.toBeInstanceOf(UsersAuthConfigurationError);
+      await users.delete(ada);
+      expect(await users.get(ada.id)).toBeNull();
+    } finally {
+      await store.close();
+    }
+  });
 });

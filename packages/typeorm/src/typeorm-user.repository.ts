@@ -2,28 +2,48 @@ import {
   canonicalEmail,
   canonicalEmailOrNull,
   legacyEmailSpellings,
+  OAuthAccountAlreadyLinkedError,
+  OAuthAccountNotFoundError,
   UserAlreadyExistsError,
+  UsersAuthConfigurationError,
+  type OAuthAccount,
+  type OAuthAccountUpdate,
   type UserCreateData,
   type UserProtocol,
   type UserRepository,
 } from '@nest-users/core';
-import { IsNull, QueryFailedError, Raw, type FindOptionsWhere, type Repository } from 'typeorm';
+import { IsNull, QueryFailedError, Raw, type EntityTarget, type FindOptionsWhere, type Repository } from 'typeorm';
+import { OAuthAccountEntity } from './oauth-account.entity.js';
 import { withDatabaseOutage } from './store-unavailable.util.js';
 import { UserRowReader } from './user-row.reader.js';
 import { queueWrite } from './write-queue.util.js';
 
+/** @publicApi */
+export interface TypeOrmUserRepositoryOptions {
+  /**
+   * The entity of linked OAuth accounts: `OAuthAccountEntity` or a subclass of it with the same table layout.
+   * @default OAuthAccountEntity (used when it is among the data source's entities)
+   */
+  oauthAccountEntity?: EntityTarget<OAuthAccountEntity>;
+}
+
 /**
  * `UserRepository` on a TypeORM repository (SQLite through better-sqlite3, PostgreSQL through pg, MySQL and MariaDB
- * through mysql2).
+ * through mysql2). Stores linked OAuth accounts when `OAuthAccountEntity` is among the data source's entities.
  * @publicApi
  */
 export class TypeOrmUserRepository<U extends UserProtocol<ID>, ID = U['id']> implements UserRepository<U, ID> {
   private readonly byId: UserRowReader<U>;
   private readonly byEmail: UserRowReader<U>;
+  private readonly oauthAccountEntity: EntityTarget<OAuthAccountEntity>;
 
-  constructor(protected readonly repository: Repository<U>) {
+  constructor(
+    protected readonly repository: Repository<U>,
+    options: TypeOrmUserRepositoryOptions = {},
+  ) {
     this.byId = new UserRowReader(repository, 'id');
     this.byEmail = new UserRowReader(repository, 'email');
+    this.oauthAccountEntity = options.oauthAccountEntity ?? OAuthAccountEntity;
   }
 
   /** On every authenticated request: SQL built once (see UserRowReader). */
@@ -77,7 +97,83 @@ export class TypeOrmUserRepository<U extends UserProtocol<ID>, ID = U['id']> imp
   }
 
   async delete(user: U): Promise<void> {
-    await this.write(() => this.repository.delete({ id: user.id } as FindOptionsWhere<U>));
+    const accounts = this.oauthAccountsOrNull();
+    await this.write(async () => {
+      // Accounts first: a failure in between leaves a user without links, never links to nobody.
+      if (accounts) await accounts.delete({ userId: String(user.id) });
+      await this.repository.delete({ id: user.id } as FindOptionsWhere<U>);
+    });
+  }
+
+  async getByOAuthAccount(oauthName: string, accountId: string): Promise<U | null> {
+    const accounts = this.oauthAccounts();
+    return withDatabaseOutage(async () => {
+      const link = await accounts.findOne({ where: { oauthName, accountId }, select: { userId: true, accountId: true } });
+      // Exact match only, whatever the column's collation.
+      return link && link.accountId === accountId ? this.byId.findOne(link.userId as ID) : null;
+    });
+  }
+
+  /** @throws OAuthAccountAlreadyLinkedError */
+  async addOAuthAccount(user: U, account: OAuthAccount): Promise<U> {
+    const accounts = this.oauthAccounts();
+    const { oauthName, accountId, accountEmail, accessToken, refreshToken, expiresAt } = account;
+    const row = { oauthName, accountId, accountEmail, accessToken, refreshToken, expiresAt, userId: String(user.id) };
+    try {
+      // insert, not save: save would UPDATE an existing row, i.e. move another user's link.
+      await withDatabaseOutage(() => queueWrite(this.repository.manager.dataSource, () => accounts.insert(row)));
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new OAuthAccountAlreadyLinkedError();
+      throw error;
+    }
+    return (await this.get(user.id)) ?? user;
+  }
+
+  /** @throws OAuthAccountNotFoundError */
+  async updateOAuthAccount(user: U, oauthName: string, accountId: string, data: OAuthAccountUpdate): Promise<U> {
+    const accounts = this.oauthAccounts();
+    const { accountEmail, accessToken, refreshToken, expiresAt } = data;
+    const changes = Object.fromEntries(
+      Object.entries({ accountEmail, accessToken, refreshToken, expiresAt }).filter(([, value]) => value !== undefined),
+    );
+    const where = { oauthName, accountId, userId: String(user.id) };
+    const found = await this.write(async () => {
+      if (Object.keys(changes).length === 0) return (await accounts.countBy(where)) > 0;
+      return Boolean((await accounts.update(where, changes)).affected);
+    });
+    if (!found) throw new OAuthAccountNotFoundError();
+    return (await this.get(user.id)) ?? user;
+  }
+
+  async getOAuthAccounts(user: U): Promise<OAuthAccount[]> {
+    const accounts = this.oauthAccounts();
+    const rows = await withDatabaseOutage(() => accounts.findBy({ userId: String(user.id) }));
+    return rows
+      .map(({ oauthName, accountId, accountEmail, accessToken, refreshToken, expiresAt }) => ({
+        oauthName,
+        accountId,
+        accountEmail,
+        accessToken,
+        refreshToken,
+        expiresAt,
+      }))
+      .sort((a, b) => compareIds(a.oauthName, b.oauthName) || compareIds(a.accountId, b.accountId));
+  }
+
+  private oauthAccountsOrNull(): Repository<OAuthAccountEntity> | null {
+    const { dataSource } = this.repository.manager;
+    return dataSource.hasMetadata(this.oauthAccountEntity) ? dataSource.getRepository(this.oauthAccountEntity) : null;
+  }
+
+  private oauthAccounts(): Repository<OAuthAccountEntity> {
+    const accounts = this.oauthAccountsOrNull();
+    if (!accounts) {
+      throw new UsersAuthConfigurationError(
+        'OAuth accounts need their table: add OAuthAccountEntity (from @nest-users/typeorm) to the entities of the ' +
+          'data source that holds your users (TypeOrmModule.forRoot({ entities: [User, OAuthAccountEntity] })).',
+      );
+    }
+    return accounts;
   }
 
   /**

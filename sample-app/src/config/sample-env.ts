@@ -18,8 +18,15 @@ export interface SampleEnv {
   REDIS_URL?: string;
   /** The library's rate limits; `off` for load tests that send everything from one address. @default 'on' */
   RATE_LIMIT: 'on' | 'off';
-  /** Where links in emails point. @default http://localhost:<PORT> */
+  /** Where links in emails point, and where OAuth providers send the browser back. @default http://localhost:<PORT> */
   PUBLIC_URL: string;
+  /**
+   * An OpenID Connect provider for social login (`GET /auth/oidc/authorize`), found by discovery; set all three or
+   * none (then OAuth is off). Register `<PUBLIC_URL>/login/callback` as its redirect URI; `/login` has the button.
+   */
+  OIDC_ISSUER?: string;
+  OIDC_CLIENT_ID?: string;
+  OIDC_CLIENT_SECRET?: string;
 }
 
 /** The default database, anchored at the repository root so it is the same file whatever the working directory. */
@@ -43,7 +50,17 @@ export function validateSampleEnv(raw: Record<string, unknown>): SampleEnv {
   const redisUrl = text('REDIS_URL');
   if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl))
     throw new Error('REDIS_URL must start with redis:// or rediss://.');
+  const oidc = {
+    OIDC_ISSUER: text('OIDC_ISSUER'),
+    OIDC_CLIENT_ID: text('OIDC_CLIENT_ID'),
+    OIDC_CLIENT_SECRET: text('OIDC_CLIENT_SECRET'),
+  };
+  const oidcSet = Object.values(oidc).filter((value) => value !== undefined).length;
+  if (oidcSet !== 0 && oidcSet !== 3)
+    throw new Error('Set OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET together, or none.');
+  if (oidc.OIDC_ISSUER !== undefined && !URL.canParse(oidc.OIDC_ISSUER)) throw new Error('OIDC_ISSUER must be a URL.');
   return {
+    ...(oidcSet ? oidc : {}),
     PORT: port,
     HOST: text('HOST') ?? '0.0.0.0',
     DATABASE_URL: databaseUrl,

@@ -37,10 +37,20 @@ export class CachedUserRepository<U extends UserProtocol<ID>, ID = U['id']> impl
   /** Bumped by every write: a read that started before a write must not store what it read. */
   private writes = 0;
 
+  // OAuth accounts pass through (present exactly when the inner repository has them); linking changes no user field.
+  readonly getByOAuthAccount?: UserRepository<U, ID>['getByOAuthAccount'];
+  readonly addOAuthAccount?: UserRepository<U, ID>['addOAuthAccount'];
+  readonly updateOAuthAccount?: UserRepository<U, ID>['updateOAuthAccount'];
+  readonly getOAuthAccounts?: UserRepository<U, ID>['getOAuthAccounts'];
+
   constructor(
     readonly inner: UserRepository<U, ID>,
     options: UserCacheOptions,
   ) {
+    for (const method of ['getByOAuthAccount', 'addOAuthAccount', 'updateOAuthAccount', 'getOAuthAccounts'] as const) {
+      const implementation = inner[method] as ((...args: unknown[]) => unknown) | undefined;
+      if (implementation) Object.assign(this, { [method]: (...args: unknown[]) => implementation.apply(inner, args) });
+    }
     if (!(options.ttlSeconds > 0) || !Number.isFinite(options.ttlSeconds)) {
       throw new UsersAuthConfigurationError('userCache.ttlSeconds must be a positive number of seconds.');
     }

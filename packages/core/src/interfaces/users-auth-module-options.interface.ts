@@ -4,6 +4,7 @@ import type { AuthenticationBackend } from '../backend/authentication-backend.js
 import type { UserCacheOptions } from '../db/cached-user.repository.js';
 import type { Argon2Parameters, PasswordHelper } from '../manager/password.helper.js';
 import type { UserManager } from '../manager/user-manager.js';
+import type { OAuthProviderOptions, OAuthStateOptions } from '../oauth/oauth-options.interface.js';
 import type { RequirementDefaults } from '../guards/auth-requirements.js';
 import type { AuthenticatedOptions } from './authenticated-options.interface.js';
 import type { UsersAuthRateLimitOptions } from './rate-limit-options.interface.js';
@@ -40,6 +41,20 @@ export interface UsersAuthModuleOptions {
    * @default true (DEFAULT_RATE_LIMITS, counters in memory)
    */
   rateLimit?: boolean | UsersAuthRateLimitOptions;
+  /**
+   * Social login (OAuth2 / OpenID Connect) providers; needs a `UserRepository` that stores OAuth accounts (the
+   * TypeORM adapter with `OAuthAccountEntity`). With `forRootAsync`, list their names in `oauthNames`.
+   * @default [] (no OAuth routes)
+   */
+  oauth?: OAuthProviderOptions[];
+  /** The state and cookie of the OAuth flows. */
+  oauthState?: OAuthStateOptions;
+  /**
+   * Keys (≥ 32 characters each) to keep the providers' access and refresh tokens, encrypted (AES-256-GCM), with the
+   * linked account: the first encrypts, all decrypt (rotation). Without keys the tokens are not stored at all.
+   * @default undefined (provider tokens are not stored)
+   */
+  oauthTokenKeys?: string[];
 }
 
 /**
@@ -121,6 +136,8 @@ export interface UsersAuthModuleExtras {
   dto?: UsersAuthDtos;
   /** `forRootAsync` only, and required there: the backend names the factory will return, in order (routes need them up front). */
   backendNames?: string[];
+  /** `forRootAsync` only: the names of the `oauth` providers the factory will return (routes need them up front). */
+  oauthNames?: string[];
 }
 
 /** The static settings, resolved when the module is defined (routes and controllers are built from them). */
@@ -130,6 +147,8 @@ export interface UsersAuthSettings {
   routes: Required<UsersAuthRoutes>;
   dto: Required<UsersAuthDtos>;
   backendNames: string[];
+  /** Names of the OAuth providers whose routes are mounted. */
+  oauthNames: string[];
 }
 
 /**

@@ -16,6 +16,11 @@ import type { ResolvedUsersAuthOptions } from '../interfaces/users-auth-module-o
 import type { UserLookup } from '../strategy/strategy.interface.js';
 import type { AuthenticationBackend } from '../backend/authentication-backend.js';
 import { AUTH_BACKENDS, MANAGED_USER_REPOSITORY, USERS_AUTH_OPTIONS } from '../users-auth.constants.js';
+import { UsersAuthConfigurationError } from '../errors/configuration.errors.js';
+import type { OAuthAccount, OAuthAccountUpdate } from '../oauth/oauth-account.interface.js';
+import type { OAuthProfile } from '../oauth/oauth-client.interface.js';
+import { OAuthAccountAlreadyLinkedError } from '../oauth/oauth.errors.js';
+import { OAuthTokenCipher } from '../oauth/oauth-token.cipher.js';
 import { PasswordHelper } from './password.helper.js';
 import { UserTokens } from './user-tokens.js';
 
@@ -43,6 +48,15 @@ export interface UserUpdateInput {
   password?: string;
   currentPassword?: string;
   [field: string]: unknown;
+}
+
+/** How `oauthCallback` treats a provider account it does not know yet (the provider's `oauth` entry). @publicApi */
+export interface OAuthCallbackOptions {
+  /** Link to the user with the same email, if the provider verified that email. @default false */
+  associateByEmail?: boolean;
+  /** A new user starts verified, if the provider verified the email. @default false */
+  isVerifiedByDefault?: boolean;
+  request?: unknown;
 }
 
 /** @publicApi */
@@ -280,6 +294,95 @@ export class UserManager<U extends UserProtocol<ID> = UserProtocol<any>, ID = an
    * caller still gets its answer, since the change cannot be undone. Only `onBeforeDelete` can abort.
    */
 
+  /**
+   * The user behind a provider account (fastapi-users' `oauth_callback`): a linked account logs its user in (its
+   * stored tokens refreshed); otherwise a user with the provider's email is linked only with `associateByEmail` and
+   * an email the provider verified; otherwise a new user is created (a random, unusable password; verified only with
+   * `isVerifiedByDefault` and a verified email) and `onAfterRegister` runs. The caller checks `isActive`.
+   * @throws UserAlreadyExistsError when the email belongs to a user this account may not be linked to
+   * @throws OAuthAccountAlreadyLinkedError when a concurrent callback linked the account first
+   */
+  async oauthCallback(oauthName: string, profile: OAuthProfile, options: OAuthCallbackOptions = {}): Promise<U> {
+    const store = this.oauthStore();
+    const { accountId } = profile;
+    const linked = await store.getByOAuthAccount(oauthName, accountId);
+    if (linked) return store.updateOAuthAccount(linked, oauthName, accountId, this.oauthAccountChanges(oauthName, profile));
+    if (profile.email === null) throw new TypeError('oauthCallback: the provider gave no email (OAUTH_NOT_AVAILABLE_EMAIL).');
+    const existing = await this.findByEmail(profile.email);
+    if (existing) {
+      if (!options.associateByEmail || !profile.emailVerified) throw new UserAlreadyExistsError();
+      return store.addOAuthAccount(existing, this.oauthAccountOf(oauthName, profile));
+    }
+    const user = await this.users.create({
+      email: profile.email,
+      hashedPassword: await this.passwordHelper.hash(this.passwordHelper.generate()),
+      isVerified: Boolean(options.isVerifiedByDefault && profile.emailVerified),
+    } as UserCreateData<U>);
+    let created: U;
+    try {
+      created = await store.addOAuthAccount(user, this.oauthAccountOf(oauthName, profile));
+    } catch (error) {
+      // Another callback for the same account won the race: no half-made user stays behind.
+      if (error instanceof OAuthAccountAlreadyLinkedError) await this.users.delete(user);
+      throw error;
+    }
+    await this.afterWrite('onAfterRegister', () => this.onAfterRegister(created, options.request));
+    return created;
+  }
+
+  /**
+   * Links a provider account to a logged-in user (fastapi-users' `oauth_associate_callback`); linking the same
+   * account again refreshes its tokens. `onAfterUpdate` runs with no field changes.
+   * @throws OAuthAccountAlreadyLinkedError when the account is linked to another user
+   */
+  async oauthAssociateCallback(
+    user: U,
+    oauthName: string,
+    profile: OAuthProfile,
+    { request }: ManagerCallOptions = {},
+  ): Promise<U> {
+    const store = this.oauthStore();
+    const owner = await store.getByOAuthAccount(oauthName, profile.accountId);
+    let updated: U;
+    if (owner) {
+      if (String(owner.id) !== String(user.id)) throw new OAuthAccountAlreadyLinkedError();
+      updated = await store.updateOAuthAccount(owner, oauthName, profile.accountId, this.oauthAccountChanges(oauthName, profile));
+    } else {
+      updated = await store.addOAuthAccount(user, this.oauthAccountOf(oauthName, profile));
+    }
+    await this.afterWrite('onAfterUpdate', () => this.onAfterUpdate(updated, {}, request));
+    return updated;
+  }
+
+  /** The user's linked provider accounts, without their tokens (what a profile page may show). */
+  async listOAuthAccounts(user: U): Promise<Array<Pick<OAuthAccount, 'oauthName' | 'accountId' | 'accountEmail'>>> {
+    const accounts = await this.oauthStore().getOAuthAccounts(user);
+    return accounts.map(({ oauthName, accountId, accountEmail }) => ({ oauthName, accountId, accountEmail }));
+  }
+
+  /**
+   * The provider tokens of one of the user's linked accounts, decrypted, or `null` when the module keeps none
+   * (`oauthTokenKeys` unset) or the account is not the user's.
+   */
+  async getOAuthTokens(
+    user: U,
+    oauthName: string,
+    accountId: string,
+  ): Promise<{ accessToken: string | null; refreshToken: string | null; expiresAt: number | null } | null> {
+    const cipher = this.oauthCipher();
+    const account = (await this.oauthStore().getOAuthAccounts(user)).find(
+      (entry) => entry.oauthName === oauthName && entry.accountId === accountId,
+    );
+    if (!cipher || !account) return null;
+    const open = (value: string | null, field: 'accessToken' | 'refreshToken') =>
+      value === null ? null : cipher.decrypt(value, { oauthName, accountId, field });
+    return {
+      accessToken: open(account.accessToken, 'accessToken'),
+      refreshToken: open(account.refreshToken, 'refreshToken'),
+      expiresAt: account.expiresAt,
+    };
+  }
+
   /** Called after a user registered. */
   async onAfterRegister(_user: U, _request?: unknown): Promise<void> {}
   /** Called after a successful login, with the transport's answer about to be sent. */
@@ -354,6 +457,53 @@ export class UserManager<U extends UserProtocol<ID> = UserProtocol<any>, ID = an
         ? await this.passwordHelper.verifyAndUpdate(currentPassword, user.hashedPassword)
         : { verified: false };
     if (!verified) throw new InvalidPasswordError('The current password is missing or wrong');
+  }
+
+  private cipher?: OAuthTokenCipher | null;
+
+  /** The repository's OAuth methods. @throws UsersAuthConfigurationError when the adapter does not store OAuth accounts */
+  private oauthStore(): Required<
+    Pick<UserRepository<U, ID>, 'getByOAuthAccount' | 'addOAuthAccount' | 'updateOAuthAccount' | 'getOAuthAccounts'>
+  > {
+    const users = this.users;
+    if (!users.getByOAuthAccount || !users.addOAuthAccount || !users.updateOAuthAccount || !users.getOAuthAccounts) {
+      throw new UsersAuthConfigurationError(
+        'OAuth login needs a UserRepository that stores OAuth accounts (getByOAuthAccount, addOAuthAccount, ' +
+          'updateOAuthAccount, getOAuthAccounts), e.g. the TypeORM adapter with OAuthAccountEntity among its entities.',
+      );
+    }
+    return users as Required<UserRepository<U, ID>>;
+  }
+
+  private oauthCipher(): OAuthTokenCipher | null {
+    if (this.cipher === undefined) {
+      const keys = this.options.oauthTokenKeys;
+      this.cipher = keys?.length ? new OAuthTokenCipher(keys) : null;
+    }
+    return this.cipher;
+  }
+
+  /** The account as stored: tokens encrypted with `oauthTokenKeys`, or not kept at all without them. */
+  private oauthAccountOf(oauthName: string, profile: OAuthProfile): OAuthAccount {
+    const cipher = this.oauthCipher();
+    const { accountId } = profile;
+    const seal = (value: string | null, field: 'accessToken' | 'refreshToken') =>
+      cipher && value ? cipher.encrypt(value, { oauthName, accountId, field }) : null;
+    return {
+      oauthName,
+      accountId,
+      accountEmail: profile.email ?? '',
+      accessToken: seal(profile.accessToken, 'accessToken'),
+      refreshToken: seal(profile.refreshToken, 'refreshToken'),
+      expiresAt: cipher ? profile.expiresAt : null,
+    };
+  }
+
+  /** A new login's tokens; a stored refresh token stays when the provider sent no new one. */
+  private oauthAccountChanges(oauthName: string, profile: OAuthProfile): OAuthAccountUpdate {
+    const { oauthName: _name, accountId: _id, ...changes } = this.oauthAccountOf(oauthName, profile);
+    const { refreshToken, ...rest } = changes;
+    return refreshToken === null && profile.refreshToken === null ? rest : changes;
   }
 
   private writableFields(fields: Record<string, unknown>, safe: boolean): Record<string, unknown> {

@@ -14,6 +14,7 @@ import { defaultRouteRequirements, resolveRouteRequirements } from '../guards/au
 import { readAuthenticated } from '../guards/auth-requirements.js';
 import { carriesUsersAuthGuard, UsersAuthGuard } from '../guards/users-auth.guard.js';
 import type { ResolvedUsersAuthOptions } from '../interfaces/users-auth-module-options.interface.js';
+import { OAuthProviders } from '../oauth/oauth-providers.js';
 import { AUTH_BACKENDS, OPENAPI_AUTH_EXTENSION, USERS_AUTH_OPTIONS } from '../users-auth.constants.js';
 import type { RouteExtension } from './route-extension.decorator.js';
 
@@ -78,6 +79,17 @@ export function addUsersAuthSecurity(app: INestApplication, document: OpenAPIObj
         ? { description, content: { 'application/json': { schema } } }
         : { description };
     }
+  }
+
+  // An OAuth callback logs in like its provider's backend.
+  for (const name of options.oauthNames) {
+    const callback = operations.find(({ operation }) => operation.operationId === `oauth:${name}.callback`);
+    if (!callback) continue;
+    const { status, description, schema } = app.get(OAuthProviders, { strict: false }).get(name).backend.transport.loginOpenApi;
+    delete callback.operation.responses['200'];
+    callback.operation.responses[String(status)] = schema
+      ? { description, content: { 'application/json': { schema } } }
+      : { description };
   }
 
   for (const warning of untypedProperties(document)) new Logger('UsersAuthSwagger').warn(warning);
