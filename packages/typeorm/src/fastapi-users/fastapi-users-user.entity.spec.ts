@@ -4,6 +4,7 @@ import { openTestDataSource, testDatabaseAvailable, type TestDatabaseKind } from
 import { instanceToPlain } from 'class-transformer';
 import { Column, type DataSource, Entity } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OAuthAccountEntity } from '../oauth-account.entity.js';
 import { TypeOrmUserRepository } from '../typeorm-user.repository.js';
 import { FastApiUsersAccessTokenEntity } from './fastapi-users-access-token.entity.js';
 import { FastApiUsersUserEntity, FastApiUsersUserEntityWithSecurityStamp } from './fastapi-users-user.entity.js';
@@ -153,8 +154,9 @@ describe('FastApiUsersUserEntity', () => {
   });
 });
 
+// OAuthAccountEntity beside the mapping: a migrated app that turns on OAuth stores its links in nest-users' table.
 const open = (kind: TestDatabaseKind) =>
-  openTestDataSource(kind, { entities: [User], postgres: { installExtensions: false, connections: 25 } });
+  openTestDataSource(kind, { entities: [User, OAuthAccountEntity], postgres: { installExtensions: false, connections: 25 } });
 
 async function contractFixture(kind: TestDatabaseKind): Promise<UserRepositoryContractFixture> {
   const { dataSource, close } = await open(kind);
