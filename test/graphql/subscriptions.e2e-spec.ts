@@ -2,13 +2,14 @@ import { UsersAuthGuard } from '@nest-users/core';
 import { forgeHmac, now } from '@nest-users/testing/jwt';
 import { testRedisAvailable } from '@nest-users/testing/redis';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
+import type { DynamicModule } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import { createClient, type Client } from 'graphql-ws';
 import jsonwebtoken from 'jsonwebtoken';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createRealtimeApp, TRUSTED_ORIGIN, type RealtimeApp } from './realtime-app.js';
+import { createRealtimeApp, TRUSTED_ORIGIN, type Platform, type RealtimeApp } from './realtime-app.js';
 import { TicksResolver } from './ticks.resolver.js';
 
 const redisUp = testRedisAvailable('graphql subscriptions');
@@ -20,26 +21,37 @@ interface Outcome {
   errors?: unknown;
 }
 
-describe.runIf(redisUp)('GraphQL subscriptions over graphql-ws (Apollo, express)', () => {
+/**
+ * Apollo with graphql-ws subscriptions. On Express the context function gets `{ req }` for HTTP operations, on
+ * Fastify the request itself; graphql-ws operations bring `{ connectionParams, extra }` on both.
+ */
+function apolloSubscriptions(platform: Platform) {
+  return GraphQLModule.forRootAsync<ApolloDriverConfig>({
+    driver: ApolloDriver,
+    inject: [UsersAuthGuard],
+    useFactory: (guard: UsersAuthGuard) => ({
+      autoSchemaFile: true,
+      context:
+        platform === 'express'
+          ? ({ req, connectionParams, extra }: Record<string, unknown>) => ({ req, connectionParams, extra })
+          : (value: Record<string, unknown>) =>
+              'connectionParams' in value ? { connectionParams: value.connectionParams, extra: value.extra } : { req: value },
+      subscriptions: { 'graphql-ws': { onConnect: guard.graphqlWsOnConnect({ recheckSeconds: 1 }) } },
+    }),
+  });
+}
+
+const drivers: Array<[string, Platform, (platform: Platform) => DynamicModule]> = [
+  ['Apollo', 'express', apolloSubscriptions],
+  ['Apollo', 'fastify', apolloSubscriptions],
+];
+
+describe.runIf(redisUp).each(drivers)('GraphQL subscriptions over graphql-ws (%s, %s)', (_driver, platform, graphql) => {
   let t: RealtimeApp;
   let alice: string;
   const clients: Client[] = [];
   beforeAll(async () => {
-    t = await createRealtimeApp({
-      listen: true,
-      providers: [TicksResolver],
-      imports: [
-        GraphQLModule.forRootAsync<ApolloDriverConfig>({
-          driver: ApolloDriver,
-          inject: [UsersAuthGuard],
-          useFactory: (guard: UsersAuthGuard) => ({
-            autoSchemaFile: true,
-            context: ({ req, connectionParams, extra }: Record<string, unknown>) => ({ req, connectionParams, extra }),
-            subscriptions: { 'graphql-ws': { onConnect: guard.graphqlWsOnConnect({ recheckSeconds: 1 }) } },
-          }),
-        }),
-      ],
-    });
+    t = await createRealtimeApp({ platform, listen: true, providers: [TicksResolver], imports: [graphql(platform)] });
     alice = await t.userToken('alice@example.com');
   });
   afterAll(async () => {
