@@ -10,11 +10,11 @@ import { createRealtimeApp } from './realtime-app.js';
 
 const redisUp = testRedisAvailable('graphql startup checks');
 
-const graphql = () =>
+const graphql = (fieldGuards = true) =>
   GraphQLModule.forRoot<ApolloDriverConfig>({
     driver: ApolloDriver,
     autoSchemaFile: true,
-    fieldResolverEnhancers: ['guards'],
+    fieldResolverEnhancers: fieldGuards ? ['guards'] : [],
     context: ({ req }: { req: unknown }) => ({ req }),
   });
 
@@ -25,8 +25,8 @@ class Note {
 }
 
 /** Boots a GraphQL app (Apollo, Express) with `resolvers`; the error its startup fails with, or `undefined`. */
-async function startup(resolvers: Type<unknown>[], globalGuard?: boolean | AuthenticatedOptions) {
-  return createRealtimeApp({ imports: [graphql()], providers: resolvers, globalGuard }).then(
+async function startup(resolvers: Type<unknown>[], globalGuard?: boolean | AuthenticatedOptions, fieldGuards = true) {
+  return createRealtimeApp({ imports: [graphql(fieldGuards)], providers: resolvers, globalGuard }).then(
     async (t) => {
       // Started: it answers, so the check did not merely skip the app.
       const response = await request(t.server as never)
@@ -40,8 +40,8 @@ async function startup(resolvers: Type<unknown>[], globalGuard?: boolean | Authe
   );
 }
 
-async function startupError(resolvers: Type<unknown>[], globalGuard?: boolean) {
-  const error = await startup(resolvers, globalGuard);
+async function startupError(resolvers: Type<unknown>[], globalGuard?: boolean, fieldGuards = true) {
+  const error = await startup(resolvers, globalGuard, fieldGuards);
   expect(error).toBeInstanceOf(UsersAuthConfigurationError);
   return error!.message;
 }
@@ -104,6 +104,27 @@ describe.runIf(redisUp)('@CurrentUser() on GraphQL resolvers is checked at start
       }
     }
     expect(await startupError([PublicUser], true)).toMatch(/@CurrentUser\(\) on PublicUser\.open, which is @Public\(\)/);
+  });
+
+  it('fails on a guarded field resolver when GraphQL runs no guards on field resolvers', async () => {
+    @Resolver(() => Note)
+    @Authenticated()
+    class GuardedField {
+      @Query(() => Note)
+      note() {
+        return { text: 'hello' };
+      }
+
+      @ResolveField(() => String)
+      author(@CurrentUser('email') email: string) {
+        return email;
+      }
+    }
+    expect(await startupError([GuardedField], false, false)).toMatch(
+      /@CurrentUser\(\) on the field resolver GuardedField\.author, but no guard runs on field resolvers/,
+    );
+    expect(await startupError([GuardedField], true, false)).toMatch(/GuardedField\.author, but no guard runs/);
+    expect(await startup([GuardedField])).toBeUndefined();
   });
 
   it("refuses a resolver's relaxation of the global guard at startup, as a controller's", async () => {

@@ -52,10 +52,17 @@ export class UsersAuthStartupChecks implements OnModuleInit, OnApplicationBootst
     const defaults = this.options.requirementDefaults;
     const globalGuards = this.config.getGlobalGuards();
     const guardedEverywhere = this.options.globalGuard || globalGuards.some((guard) => guard instanceof UsersAuthGuard);
+    const fieldGuardsOff = this.fieldResolversWithoutGuards();
     for (const { owner, kind, name, handler } of this.handlers()) {
       const requirements = resolveRouteRequirements(owner, handler, defaults);
       if (!readsCurrentUser(owner, name)) continue;
       const route = `${owner.name}.${name}`;
+      if (fieldGuardsOff && Reflect.getMetadata(RESOLVE_FIELD_METADATA, handler) !== undefined) {
+        throw new UsersAuthConfigurationError(
+          `@CurrentUser() on the field resolver ${route}, but no guard runs on field resolvers: add ` +
+            "`fieldResolverEnhancers: ['guards']` to GraphQLModule's options.",
+        );
+      }
       if (!requirements) {
         throw new UsersAuthConfigurationError(
           `@CurrentUser() on ${route}, which is @Public(): no user is ever authenticated there. ` +
@@ -70,6 +77,19 @@ export class UsersAuthStartupChecks implements OnModuleInit, OnApplicationBootst
         );
       }
     }
+  }
+
+  /**
+   * Whether a GraphQL module of the app leaves guards off field resolvers (`@nestjs/graphql` runs them there only
+   * with `fieldResolverEnhancers: ['guards']`): `@CurrentUser()` on a `@ResolveField()` would never get a user.
+   */
+  private fieldResolversWithoutGuards(): boolean {
+    return this.discovery.getProviders().some((wrapper) => {
+      if (wrapper.token !== GRAPHQL_MODULE_OPTIONS) return false;
+      const options = wrapper.instance as { fieldResolverEnhancers?: unknown } | undefined;
+      const enhancers = options?.fieldResolverEnhancers;
+      return !(Array.isArray(enhancers) && enhancers.includes('guards'));
+    });
   }
 
   /**
@@ -112,7 +132,10 @@ type HandlerKind = 'controller' | 'resolver' | 'gateway';
 const GATEWAY_METADATA = 'websockets:is_gateway';
 const MESSAGE_MAPPING_METADATA = 'websockets:message_mapping';
 /** `@nestjs/graphql`: `@Query()`, `@Mutation()`, `@Subscription()` (their type), `@ResolveField()`. */
-const RESOLVER_METHOD_METADATA = ['graphql:resolver_type', 'graphql:resolve_property'];
+const RESOLVE_FIELD_METADATA = 'graphql:resolve_property';
+const RESOLVER_METHOD_METADATA = ['graphql:resolver_type', RESOLVE_FIELD_METADATA];
+/** The token of `GraphQLModule`'s options. */
+const GRAPHQL_MODULE_OPTIONS = 'GqlModuleOptions';
 
 /** The class of a provider: its own for a class provider, its instance's for a factory or value provider. */
 function providerClass(wrapper: InstanceWrapper): Function | undefined {
