@@ -27,13 +27,14 @@ export class AccountResolver {
   }
 
   @Query(() => AccountObject, { nullable: true })
-  @Authenticated({ optional: true })
+  // `override`: under the global guard an `optional` resolver is a relaxation, refused at startup without it.
+  @Authenticated({ optional: true, override: true })
   maybeMe(@CurrentUser() user: User | null) {
     return user;
   }
 
   @Query(() => AccountObject, { nullable: true })
-  @Authenticated({ optional: true, verified: true })
+  @Authenticated({ optional: true, verified: true, override: true })
   maybeVerifiedMe(@CurrentUser() user: User | null) {
     return user;
   }

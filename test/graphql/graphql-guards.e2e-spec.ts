@@ -208,4 +208,11 @@ describe.runIf(redisUp)('GraphQL under the global guard (express)', () => {
       .send({ query: '{ hello me { email } }' });
     expect(known.body).toEqual({ data: { hello: 'hello', me: { email: 'global@example.com' } } });
   });
+
+  it('lets an `optional` resolver (with `override`) answer anonymous callers with null', async () => {
+    const anonymous = await request(t.server as never)
+      .post('/graphql')
+      .send({ query: '{ maybeMe { email } }' });
+    expect(anonymous.body).toEqual({ data: { maybeMe: null } });
+  });
 });

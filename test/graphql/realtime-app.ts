@@ -98,7 +98,13 @@ export async function createRealtimeApp(options: RealtimeAppOptions = {}): Promi
   })
   class AppModule {}
 
-  const { app } = await bootApp(AppModule, platform, { beforeInit: options.beforeInit });
+  const { app } = await bootApp(AppModule, platform, { beforeInit: options.beforeInit }).catch(async (error: unknown) => {
+    // A startup that fails (a configuration error under test) leaves no client or database behind.
+    await keys.clear().catch(() => undefined);
+    redis.disconnect();
+    await storage.drop();
+    throw error;
+  });
   let url = '';
   if (options.listen) {
     await app.listen(0, '127.0.0.1');

@@ -2,13 +2,15 @@ import { UsersAuthGuard } from '@nest-users/core';
 import { forgeHmac, now } from '@nest-users/testing/jwt';
 import { testRedisAvailable } from '@nest-users/testing/redis';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
+import type { DynamicModule } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
+import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
 import { createClient, type Client } from 'graphql-ws';
 import jsonwebtoken from 'jsonwebtoken';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createRealtimeApp, TRUSTED_ORIGIN, type RealtimeApp } from './realtime-app.js';
+import { createRealtimeApp, TRUSTED_ORIGIN, type Platform, type RealtimeApp } from './realtime-app.js';
 import { TicksResolver } from './ticks.resolver.js';
 
 const redisUp = testRedisAvailable('graphql subscriptions');
@@ -20,26 +22,50 @@ interface Outcome {
   errors?: unknown;
 }
 
-describe.runIf(redisUp)('GraphQL subscriptions over graphql-ws (Apollo, express)', () => {
+/**
+ * Apollo with graphql-ws subscriptions. On Express the context function gets `{ req }` for HTTP operations, on
+ * Fastify the request itself; graphql-ws operations bring `{ connectionParams, extra }` on both.
+ */
+function apolloSubscriptions(platform: Platform) {
+  return GraphQLModule.forRootAsync<ApolloDriverConfig>({
+    driver: ApolloDriver,
+    inject: [UsersAuthGuard],
+    useFactory: (guard: UsersAuthGuard) => ({
+      autoSchemaFile: true,
+      context:
+        platform === 'express'
+          ? ({ req, connectionParams, extra }: Record<string, unknown>) => ({ req, connectionParams, extra })
+          : (value: Record<string, unknown>) =>
+              'connectionParams' in value ? { connectionParams: value.connectionParams, extra: value.extra } : { req: value },
+      subscriptions: { 'graphql-ws': { onConnect: guard.graphqlWsOnConnect({ recheckSeconds: 1 }) } },
+    }),
+  });
+}
+
+/** Mercurius (Fastify only) with its own subscription server, which speaks graphql-ws's protocol as well. */
+function mercuriusSubscriptions() {
+  return GraphQLModule.forRootAsync<MercuriusDriverConfig>({
+    driver: MercuriusDriver,
+    inject: [UsersAuthGuard],
+    useFactory: (guard: UsersAuthGuard) => ({
+      autoSchemaFile: true,
+      subscription: { ...guard.mercuriusSubscription({ recheckSeconds: 1 }) },
+    }),
+  });
+}
+
+const drivers: Array<[string, Platform, (platform: Platform) => DynamicModule]> = [
+  ['Apollo', 'express', apolloSubscriptions],
+  ['Apollo', 'fastify', apolloSubscriptions],
+  ['Mercurius', 'fastify', mercuriusSubscriptions],
+];
+
+describe.runIf(redisUp).each(drivers)('GraphQL subscriptions over graphql-ws (%s, %s)', (driver, platform, graphql) => {
   let t: RealtimeApp;
   let alice: string;
   const clients: Client[] = [];
   beforeAll(async () => {
-    t = await createRealtimeApp({
-      listen: true,
-      providers: [TicksResolver],
-      imports: [
-        GraphQLModule.forRootAsync<ApolloDriverConfig>({
-          driver: ApolloDriver,
-          inject: [UsersAuthGuard],
-          useFactory: (guard: UsersAuthGuard) => ({
-            autoSchemaFile: true,
-            context: ({ req, connectionParams, extra }: Record<string, unknown>) => ({ req, connectionParams, extra }),
-            subscriptions: { 'graphql-ws': { onConnect: guard.graphqlWsOnConnect({ recheckSeconds: 1 }) } },
-          }),
-        }),
-      ],
-    });
+    t = await createRealtimeApp({ platform, listen: true, providers: [TicksResolver], imports: [graphql(platform)] });
     alice = await t.userToken('alice@example.com');
   });
   afterAll(async () => {
@@ -108,9 +134,12 @@ describe.runIf(redisUp)('GraphQL subscriptions over graphql-ws (Apollo, express)
 
   it("still applies a subscription's own requirements (FORBIDDEN for a non-superuser)", async () => {
     const outcome = await subscribe('subscription { adminTicks }', bearer(alice), 1);
-    expect(outcome.values).toEqual([
-      { errors: [expect.objectContaining({ message: 'Forbidden', path: ['adminTicks'], extensions: { code: 'FORBIDDEN' } })] },
-    ]);
+    const forbidden = [
+      expect.objectContaining({ message: 'Forbidden', path: ['adminTicks'], extensions: { code: 'FORBIDDEN' } }),
+    ];
+    // graphql-ws's server (Apollo) answers with an error result; Mercurius with the protocol's `error` message.
+    if (driver === 'Mercurius') expect(outcome).toEqual({ values: [], errors: forbidden });
+    else expect(outcome).toEqual({ values: [{ errors: forbidden }] });
     const root = await t.userToken('root@example.com', { isSuperuser: true });
     expect((await subscribe('subscription { adminTicks }', bearer(root), 1)).values).toEqual([
       { data: { adminTicks: 'root@example.com' } },

@@ -81,6 +81,7 @@ export type { AuthFailure, AuthRecord, GuardContext } from './guards/contexts/gu
 export { GRAPHQL_ERROR_CODES, GraphQLRefusal } from './guards/contexts/graphql.context.js';
 export { WS_ERROR_CODES } from './guards/contexts/ws.context.js';
 export type { GraphqlWsAuthOptions, GraphqlWsContext } from './graphql/graphql-ws.connections.js';
+export type { MercuriusConnectionInit, MercuriusSubscriptionAuth } from './graphql/mercurius.connections.js';
 export { connectionUser, type RefusedConnectionError } from './websockets/gateway-connections.js';
 export { Authenticated } from './decorators/authenticated.decorator.js';
 export { CurrentUser } from './decorators/current-user.decorator.js';

@@ -29,6 +29,52 @@ interface WsExtra {
 
 const logger = new Logger('UsersAuthGuard');
 
+/** One subscription connection, whatever the server: its credentials, how to close it, when it closed. */
+export interface SubscriptionConnection {
+  /** The connection's credentials (its payload's token over the upgrade request's headers), read at each check. */
+  credentials(): TokenCarrier;
+  close(code: number, reason: string): void;
+  onClose(listener: () => void): void;
+}
+
+/**
+ * Authenticates a subscription connection when it opens, and its token again every `recheckSeconds` while it lives:
+ * a refusal closes it with 4401, 4403 or 1013 (then its subscriptions end). Resolves whether it was accepted. Shared
+ * by graphql-ws (Apollo) and Mercurius: the backends and user rules are `check`'s, the guard's.
+ */
+export async function watchSubscriptionConnection(
+  check: HandshakeCheck,
+  requirements: RouteRequirements,
+  connection: SubscriptionConnection,
+  options: GraphqlWsAuthOptions = {},
+): Promise<boolean> {
+  const recheckMs = Math.max(1, options.recheckSeconds ?? 60) * 1000;
+  const close = (failure: AuthFailure) => connection.close(WS_ERROR_CODES[failure].close, AUTH_FAILURE_MESSAGES[failure]);
+  const { failure } = await check(connection.credentials(), requirements);
+  if (failure) {
+    // Closed with our code first: the server's own refusal (graphql-ws's 4403) then finds it closing.
+    close(failure);
+    return false;
+  }
+  const timer = setInterval(() => {
+    check(connection.credentials(), requirements).then(
+      (outcome) => {
+        if (!outcome.failure) return;
+        clearInterval(timer);
+        close(outcome.failure);
+      },
+      (error: unknown) => {
+        clearInterval(timer);
+        logger.error(`A subscription connection could not be checked again: ${String(error)}`);
+        connection.close(1011, 'Internal server error');
+      },
+    );
+  }, recheckMs);
+  timer.unref();
+  connection.onClose(() => clearInterval(timer));
+  return true;
+}
+
 /**
  * graphql-ws's `onConnect` for `check` and `requirements`: authenticates the connection from its `connectionParams`
  * (`{ authorization: 'Bearer <token>' }` or `{ token }`) or the upgrade request's cookie, closes a refused one with
@@ -39,33 +85,17 @@ export function graphqlWsOnConnect(
   requirements: RouteRequirements,
   options: GraphqlWsAuthOptions = {},
 ): (context: GraphqlWsContext) => Promise<boolean> {
-  const recheckMs = Math.max(1, options.recheckSeconds ?? 60) * 1000;
-  return async (context) => {
+  return (context) => {
     const extra = (context.extra ?? {}) as WsExtra;
-    const credentials = () => subscriptionCarrier(extra.request, context.connectionParams);
-    const close = (failure: AuthFailure) => extra.socket?.close(WS_ERROR_CODES[failure].close, AUTH_FAILURE_MESSAGES[failure]);
-    const { failure } = await check(credentials(), requirements);
-    if (failure) {
-      // Closed with our code first: graphql-ws's own close (4403 for `false`) then finds it closing.
-      close(failure);
-      return false;
-    }
-    const timer = setInterval(() => {
-      check(credentials(), requirements).then(
-        (outcome) => {
-          if (!outcome.failure) return;
-          clearInterval(timer);
-          close(outcome.failure);
-        },
-        (error: unknown) => {
-          clearInterval(timer);
-          logger.error(`A subscription connection could not be checked again: ${String(error)}`);
-          extra.socket?.close(1011, 'Internal server error');
-        },
-      );
-    }, recheckMs);
-    timer.unref();
-    extra.socket?.once('close', () => clearInterval(timer));
-    return true;
+    return watchSubscriptionConnection(
+      check,
+      requirements,
+      {
+        credentials: () => subscriptionCarrier(extra.request, context.connectionParams),
+        close: (code, reason) => extra.socket?.close(code, reason),
+        onClose: (listener) => extra.socket?.once('close', listener),
+      },
+      options,
+    );
   };
 }

@@ -10,6 +10,7 @@ import { AUTH_BACKENDS, AUTH_CONTEXT, AUTH_REQUIREMENTS, USERS_AUTH_OPTIONS } fr
 import type { TokenCarrier } from '../transport/transport.interface.js';
 import { authenticateConnections } from '../websockets/gateway-connections.js';
 import { graphqlWsOnConnect, type GraphqlWsAuthOptions } from '../graphql/graphql-ws.connections.js';
+import { mercuriusSubscription } from '../graphql/mercurius.connections.js';
 import type { AuthenticatedOptions } from '../interfaces/authenticated-options.interface.js';
 import {
   combineRequirements,
@@ -148,17 +149,37 @@ export class UsersAuthGuard implements CanActivate {
    * end. `@Authenticated()` on each `@Subscription()` applies as well.
    */
   graphqlWsOnConnect(options: GraphqlWsAuthOptions & { requirements?: AuthenticatedOptions } = {}) {
+    const requirements = this.connectionRequirements(options.requirements, 'graphqlWsOnConnect()', 'graphql-ws connections');
+    return graphqlWsOnConnect((request, checked) => this.check(request, checked), requirements, options);
+  }
+
+  /**
+   * The same for Mercurius's own subscription server: spread it into the driver's `subscription` options
+   * (`subscription: { ...guard.mercuriusSubscription({ recheckSeconds }) }`). Its `onConnect` authenticates the
+   * connection from the `connection_init` payload or the upgrade request's cookie, closes a refused one with 4401,
+   * 4403 or 1013, and checks the token again every `recheckSeconds`.
+   */
+  mercuriusSubscription(options: GraphqlWsAuthOptions & { requirements?: AuthenticatedOptions } = {}) {
+    const requirements = this.connectionRequirements(
+      options.requirements,
+      'mercuriusSubscription()',
+      'Mercurius subscription connections',
+    );
+    return mercuriusSubscription((request, checked) => this.check(request, checked), requirements, options);
+  }
+
+  /** A subscription connection's requirements: the module's defaults, the global guard's, and the call's own. */
+  private connectionRequirements(extra: AuthenticatedOptions | undefined, source: string, route: string) {
     const defaults = this.options.requirementDefaults;
-    if (options.requirements) validateAuthenticatedOptions(options.requirements, 'graphqlWsOnConnect()');
-    const requirements = combineRequirements(
+    if (extra) validateAuthenticatedOptions(extra, source);
+    return combineRequirements(
       [
         ...(defaults.global ? [{ source: 'globalGuard', options: defaults.global }] : []),
-        ...(options.requirements ? [{ source: 'graphqlWsOnConnect()', options: options.requirements }] : []),
+        ...(extra ? [{ source, options: extra }] : []),
       ],
       defaults,
-      'graphql-ws connections',
+      route,
     );
-    return graphqlWsOnConnect((request, checked) => this.check(request, checked), requirements, options);
   }
 
   /**

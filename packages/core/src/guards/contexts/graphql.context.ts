@@ -17,14 +17,19 @@ interface GraphQLContextValue {
   reply?: { request?: TokenCarrier };
   connectionParams?: Record<string, unknown>;
   extra?: { request?: TokenCarrier };
+  /** Mercurius's subscription context: the `connection_init` payload (its `request` is the upgrade request). */
+  _connectionInit?: unknown;
 }
 
 /**
  * The HTTP request of a GraphQL operation: `req` (Apollo on Express and Fastify, Nest's default context), `request`
- * or `reply.request` (Mercurius); for a subscription over `graphql-ws`, its `connectionParams` and upgrade request.
+ * or `reply.request` (Mercurius); for a subscription over `graphql-ws`, its `connectionParams` and upgrade request;
+ * for a Mercurius subscription, its `connection_init` payload and upgrade request.
  */
 export function graphqlRequest(value: GraphQLContextValue | undefined): TokenCarrier | undefined {
   if (!value) return undefined;
+  // Mercurius subscriptions: the payload's token over the upgrade request, judged as the handshake was.
+  if ('_connectionInit' in value) return subscriptionCarrier(value.request, value._connectionInit);
   const http = value.req ?? value.request ?? value.reply?.request;
   if (http?.headers) return http;
   if (value.connectionParams !== undefined || value.extra?.request) {
