@@ -17,7 +17,7 @@ import { parse, serialize } from 'cookie';
 import { Authenticated } from '../decorators/authenticated.decorator.js';
 import { CurrentUser } from '../decorators/current-user.decorator.js';
 import { Public } from '../decorators/public.decorator.js';
-import { createUserSerializer } from '../dto/user-read.dto.js';
+import { createUserReader } from '../dto/user-reader.js';
 import { ErrorCode } from '../errors/error-code.enum.js';
 import { UsersAuthConfigurationError } from '../errors/configuration.errors.js';
 import { InvalidEmailError, UserAlreadyExistsError } from '../errors/user.errors.js';
@@ -222,8 +222,9 @@ export function createOAuthController(name: string, { routes }: UsersAuthSetting
 }
 
 /** `GET <authPath>/associate/<name>/authorize` and `/callback`: link a provider account to the logged-in user. */
-export function createOAuthAssociateController(name: string, { routes, dto }: UsersAuthSettings): Type<unknown> {
-  const toUserRead = createUserSerializer(dto.read);
+export function createOAuthAssociateController(name: string, settings: UsersAuthSettings): Type<unknown> {
+  const { routes } = settings;
+  const reader = createUserReader(settings);
 
   @ApiTags('auth')
   @UseFilters(StoreUnavailableFilter)
@@ -261,7 +262,7 @@ export function createOAuthAssociateController(name: string, { routes, dto }: Us
     @Header('Cache-Control', NO_STORE)
     @Authenticated()
     @ApiOperation({ operationId: `oauth-associate:${name}.callback`, summary: `Finish linking a ${name} account` })
-    @ApiOkResponse({ type: dto.read })
+    @ApiOkResponse({ type: reader.read })
     @ApiErrorCodes([...STATE_ERRORS, ErrorCode.OAUTH_NOT_AVAILABLE_EMAIL, ErrorCode.OAUTH_USER_ALREADY_EXISTS, PROVIDER_ERROR])
     async callback(
       @CurrentUser() user: AnyUser,
@@ -271,12 +272,14 @@ export function createOAuthAssociateController(name: string, { routes, dto }: Us
       const { profile, userId } = await this.steps.callback(this.provider, 'associate', this.redirectUrl(), request, response);
       // The flow was started by this very user (GHSA-5j53-63w8-8625: never link to whoever finishes it).
       if (userId !== String(user.id)) throw badRequest(ErrorCode.OAUTH_INVALID_STATE);
+      let linked: AnyUser;
       try {
-        return toUserRead(await this.users.oauthAssociateCallback(user, this.provider.name, profile, { request }));
+        linked = await this.users.oauthAssociateCallback(user, this.provider.name, profile, { request });
       } catch (error) {
         if (error instanceof OAuthAccountAlreadyLinkedError) throw badRequest(ErrorCode.OAUTH_USER_ALREADY_EXISTS);
         throw error;
       }
+      return reader.toJson(this.users, linked);
     }
   }
   Object.defineProperty(OAuthAssociateController, 'name', {
