@@ -27,6 +27,7 @@ import { StoreUnavailableFilter } from '../http/store-unavailable.filter.js';
 import type { UserProtocol } from '../interfaces/user.interface.js';
 import type { ResolvedUsersAuthOptions, UsersAuthSettings } from '../interfaces/users-auth-module-options.interface.js';
 import { UserManager } from '../manager/user-manager.js';
+import { RateLimited } from '../rate-limit/rate-limited.decorator.js';
 import { ApiErrorCodes } from '../swagger/error-responses.js';
 import { USERS_AUTH_OPTIONS } from '../users-auth.constants.js';
 import type { OAuthProfile } from './oauth-client.interface.js';
@@ -160,6 +161,7 @@ export function createOAuthController(name: string, { routes }: UsersAuthSetting
     }
 
     @Get('authorize')
+    @RateLimited('oauthAuthorize')
     @Header('Cache-Control', NO_STORE)
     @ApiOperation({
       operationId: `oauth:${name}.authorize`,
@@ -173,6 +175,7 @@ export function createOAuthController(name: string, { routes }: UsersAuthSetting
     }
 
     @Get('callback')
+    @RateLimited('oauthCallback')
     @ApiOperation({
       operationId: `oauth:${name}.callback`,
       summary: `Finish logging in with ${name}`,
@@ -249,6 +252,7 @@ export function createOAuthAssociateController(name: string, settings: UsersAuth
     }
 
     @Get('authorize')
+    @RateLimited('oauthAuthorize')
     @Header('Cache-Control', NO_STORE)
     @Authenticated()
     @ApiOperation({ operationId: `oauth-associate:${name}.authorize`, summary: `Start linking a ${name} account` })
@@ -259,6 +263,7 @@ export function createOAuthAssociateController(name: string, settings: UsersAuth
     }
 
     @Get('callback')
+    @RateLimited('oauthCallback')
     @Header('Cache-Control', NO_STORE)
     @Authenticated()
     @ApiOperation({ operationId: `oauth-associate:${name}.callback`, summary: `Finish linking a ${name} account` })
