@@ -5,6 +5,7 @@ import { Exclude } from 'class-transformer';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectNoSecrets, login, register } from '../fixtures/http.js';
+import { MYSQL_URL, POSTGRES_URL } from '../fixtures/test-app.js';
 import { auditSchemas } from '../openapi/schema-audit.js';
 import { createOAuthTestApp, type OAuthTestApp } from './oauth-app.fixture.js';
 import { signIn } from './oidc-provider.fixture.js';
@@ -38,17 +39,19 @@ class ExtendedUserReadDto extends OAuthUserReadDto {
   firstName!: string | null;
 }
 
-const variants: Array<[string, 'express' | 'fastify', UsersAuthDtos | undefined]> = [
-  ['default read DTO', 'express', undefined],
-  ['default read DTO', 'fastify', undefined],
-  ["an app's read DTO declaring token fields", 'express', { read: AppUserReadDto }],
-  ["an app's read DTO extending OAuthUserReadDto", 'fastify', { read: ExtendedUserReadDto }],
+const variants: Array<[string, 'express' | 'fastify', 'sqlite' | 'postgres' | 'mysql', UsersAuthDtos | undefined]> = [
+  ['default read DTO', 'express', 'sqlite', undefined],
+  ['default read DTO', 'fastify', 'postgres', undefined],
+  ['default read DTO', 'express', 'mysql', undefined],
+  ["an app's read DTO declaring token fields", 'express', 'sqlite', { read: AppUserReadDto }],
+  ["an app's read DTO extending OAuthUserReadDto", 'fastify', 'sqlite', { read: ExtendedUserReadDto }],
 ];
 
-describe.each(variants)('Users read with their linked providers (%s, %s)', (label, platform, dto) => {
+describe.each(variants)('Users read with their linked providers (%s, %s, %s)', (label, platform, database, dto) => {
+  const skip = (database === 'postgres' && !POSTGRES_URL) || (database === 'mysql' && !MYSQL_URL);
   let t: OAuthTestApp;
   const http = () => request(t.server as never);
-  const tag = `${platform}-${label.length}-${randomBytes(3).toString('hex')}`;
+  const tag = `${platform}-${database}-${label.length}-${randomBytes(3).toString('hex')}`;
   let seq = 0;
   const person = (email: string) => {
     const id = `reader-${++seq}-${randomBytes(4).toString('hex')}`;
@@ -94,11 +97,11 @@ describe.each(variants)('Users read with their linked providers (%s, %s)', (labe
   }
 
   beforeAll(async () => {
-    t = await createOAuthTestApp(platform, 'sqlite', dto ? { dto } : {});
+    if (!skip) t = await createOAuthTestApp(platform, database, dto ? { dto } : {});
   });
   afterAll(async () => t?.close());
 
-  it('register, the associate callback, GET/PATCH /users/me and /users/{id} list the linked providers', async () => {
+  it.skipIf(skip)('register, the associate callback, GET/PATCH /users/me and /users/{id} list the linked providers', async () => {
     const email = `reader-${tag}@example.com`;
     const registered = keep(await http().post('/auth/register').send({ email, password: 'correct horse battery' }));
     expect(registered.status).toBe(201);
@@ -133,7 +136,7 @@ describe.each(variants)('Users read with their linked providers (%s, %s)', (labe
     expect(keep(await http().get('/users/me').set(adminAuth)).body.oauthAccounts).toEqual([]);
   });
 
-  it('a user signed up by a provider lists that provider', async () => {
+  it.skipIf(skip)('a user signed up by a provider lists that provider', async () => {
     const providerEmail = `signup-${tag}@example.com`;
     const accountId = person(providerEmail);
     const started = await http().get('/auth/oidc/authorize');
@@ -148,7 +151,7 @@ describe.each(variants)('Users read with their linked providers (%s, %s)', (labe
     expect(me.body).toMatchObject({ email: providerEmail, oauthAccounts: [expectedItem('oidc', accountId, providerEmail)] });
   });
 
-  it('never answers a token: neither the stored ciphertext nor the plain token, nor any token field', async () => {
+  it.skipIf(skip)('never answers a token: neither the stored ciphertext nor the plain token, nor any token field', async () => {
     const tokens = await allTokens();
     // The harness kept tokens (oauthTokenKeys is set): otherwise this test could not fail.
     expect(tokens.length).toBeGreaterThanOrEqual(4);
@@ -161,7 +164,7 @@ describe.each(variants)('Users read with their linked providers (%s, %s)', (labe
     }
   });
 
-  it('documents the list as an array of a typed item', () => {
+  it.skipIf(skip)('documents the list as an array of a typed item', () => {
     const schemas = t.document.components!.schemas! as Record<string, { properties: Record<string, unknown> }>;
     const readName = (dto?.read ?? OAuthUserReadDto).name;
     const itemName = dto?.read === AppUserReadDto ? 'LeakyAccountReadDto' : 'OAuthAccountReadDto';
