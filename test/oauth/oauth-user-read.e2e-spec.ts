@@ -3,7 +3,7 @@ import { OAuthAccountReadDto, OAuthUserReadDto, UserReadDto, type UsersAuthDtos 
 import { ApiProperty } from '@nestjs/swagger';
 import { Exclude } from 'class-transformer';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { expectNoSecrets, login, register } from '../fixtures/http.js';
 import { MYSQL_URL, POSTGRES_URL } from '../fixtures/test-app.js';
 import { auditSchemas } from '../openapi/schema-audit.js';
@@ -149,6 +149,21 @@ describe.each(variants)('Users read with their linked providers (%s, %s, %s)', (
     expect(logged.status, JSON.stringify(logged.body)).toBe(200);
     const me = keep(await http().get('/users/me').set('Authorization', `Bearer ${logged.body.access_token}`));
     expect(me.body).toMatchObject({ email: providerEmail, oauthAccounts: [expectedItem('oidc', accountId, providerEmail)] });
+  });
+
+  it.skipIf(skip)('loads the linked accounts on the routes that answer a user only, never in the guard', async () => {
+    const email = `cheap-${tag}@example.com`;
+    await register(t.server, email);
+    const auth = { Authorization: `Bearer ${await login(t.server, email)}` };
+    const loads = vi.spyOn(t.manager, 'listOAuthAccounts');
+    try {
+      expect((await http().get('/probe/any').set(auth)).status).toBe(200);
+      expect(loads).not.toHaveBeenCalled();
+      expect((await http().get('/users/me').set(auth)).status).toBe(200);
+      expect(loads).toHaveBeenCalledTimes(1);
+    } finally {
+      loads.mockRestore();
+    }
   });
 
   it.skipIf(skip)('never answers a token: neither the stored ciphertext nor the plain token, nor any token field', async () => {
