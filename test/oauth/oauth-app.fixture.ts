@@ -7,6 +7,8 @@ import {
   OidcClient,
   UserManager,
   UsersAuthModule,
+  type UsersAuthDtos,
+  type UsersAuthRateLimitOptions,
 } from '@nest-users/core';
 import { createTestDatabase, type TestDatabaseKind } from '@nest-users/testing/typeorm';
 import { OAuthAccountEntity, UsersAuthTypeOrmModule } from '@nest-users/typeorm';
@@ -42,10 +44,17 @@ export interface OAuthTestApp {
   close(): Promise<void>;
 }
 
+/** What a test may change of the module options (by default: no rate limits, the default DTOs). */
+export interface OAuthTestAppOptions {
+  dto?: UsersAuthDtos;
+  rateLimit?: boolean | UsersAuthRateLimitOptions;
+}
+
 /** A real app (SQLite or PostgreSQL, Express or Fastify) with two providers on one real `oidc-provider`. */
 export async function createOAuthTestApp(
   platform: 'express' | 'fastify',
   database: TestDatabaseKind = 'sqlite',
+  { dto, rateLimit = false }: OAuthTestAppOptions = {},
 ): Promise<OAuthTestApp> {
   const idp = await startOidcProvider(
     Object.entries(CLIENTS).map(([name, client]) => ({
@@ -68,7 +77,8 @@ export async function createOAuthTestApp(
       UsersAuthModule.forRoot({
         imports: [UsersAuthTypeOrmModule.forFeature(User)],
         userManager: RecordingUserManager,
-        rateLimit: false,
+        rateLimit,
+        ...(dto ? { dto } : {}),
         backends: [
           new JwtAuthentication({ secret: secrets.jwt, lifetimeSeconds: 3600 }),
           new AuthenticationBackend({

@@ -4,7 +4,7 @@ import jsonwebtoken from 'jsonwebtoken';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { expectNoSecrets, login, register } from '../fixtures/http.js';
-import { POSTGRES_URL } from '../fixtures/test-app.js';
+import { MYSQL_URL, POSTGRES_URL } from '../fixtures/test-app.js';
 import { createOAuthTestApp, type OAuthTestApp } from './oauth-app.fixture.js';
 import { signIn } from './oidc-provider.fixture.js';
 
@@ -17,15 +17,17 @@ interface Started {
   state: string;
 }
 
-const variants: Array<['express' | 'fastify', 'sqlite' | 'postgres']> = [
+const variants: Array<['express' | 'fastify', 'sqlite' | 'postgres' | 'mysql']> = [
   ['express', 'sqlite'],
   ['fastify', 'sqlite'],
   ['express', 'postgres'],
+  ['fastify', 'mysql'],
 ];
 if (!POSTGRES_URL) console.warn('oauth-flow: the PostgreSQL variant is skipped: TEST_POSTGRES_URL is not set.');
+if (!MYSQL_URL) console.warn('oauth-flow: the MySQL/MariaDB variant is skipped: TEST_MYSQL_URL is not set.');
 
 describe.each(variants)('OAuth / OpenID Connect against a real provider (%s, %s)', (platform, database) => {
-  const skip = database === 'postgres' && !POSTGRES_URL;
+  const skip = (database === 'postgres' && !POSTGRES_URL) || (database === 'mysql' && !MYSQL_URL);
   let t: OAuthTestApp;
   const http = () => request(t.server as never);
   let seq = 0;

@@ -90,7 +90,8 @@ export { InjectBackend, InjectUserManager, InjectUserRepository } from './decora
 export { getBackendToken } from './users-auth.providers.js';
 
 export { UserCreateDto } from './dto/register.dto.js';
-export { UserReadDto } from './dto/user-read.dto.js';
+export { UserReadDto, type LinkedOAuthAccount } from './dto/user-read.dto.js';
+export { OAuthAccountReadDto, OAuthUserReadDto } from './dto/oauth-account-read.dto.js';
 export { publicUserFields, SECRET_USER_FIELDS } from './dto/user-json.util.js';
 export { UserAdminUpdateDto, UserUpdateDto } from './dto/user-update.dto.js';
 export { IsOptionalNotNull } from './dto/optional-field.decorator.js';

@@ -1,7 +1,7 @@
 import { Body, Controller, Header, HttpCode, Inject, Post, Req, UseGuards, UseFilters, type Type } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '../decorators/public.decorator.js';
-import { createUserSerializer } from '../dto/user-read.dto.js';
+import { createUserReader } from '../dto/user-reader.js';
 import { ErrorCode } from '../errors/error-code.enum.js';
 import { AcceptsMediaTypes } from '../http/content-type.guard.js';
 import { mapUserWriteError, REGISTER_ERRORS } from '../http/error-mapping.js';
@@ -15,8 +15,9 @@ import { RateLimited } from '../rate-limit/rate-limited.decorator.js';
 import { ApiErrorCodes } from '../swagger/error-responses.js';
 
 /** `POST /<registerPath>/register` (fastapi-users' register router). */
-export function createRegisterController({ routes, dto }: UsersAuthSettings): Type<unknown> {
-  const toUserRead = createUserSerializer(dto.read);
+export function createRegisterController(settings: UsersAuthSettings): Type<unknown> {
+  const { routes, dto } = settings;
+  const reader = createUserReader(settings);
 
   @ApiTags('auth')
   @Public()
@@ -32,17 +33,19 @@ export function createRegisterController({ routes, dto }: UsersAuthSettings): Ty
     @UseGuards(AcceptsMediaTypes('json'))
     @ApiOperation({ operationId: 'register:register', summary: 'Register a user' })
     @ApiBody({ type: dto.create })
-    @ApiCreatedResponse({ type: dto.read })
+    @ApiCreatedResponse({ type: reader.read })
     @ApiErrorCodes([
       ErrorCode.REGISTER_USER_ALREADY_EXISTS,
       { code: ErrorCode.REGISTER_INVALID_PASSWORD, reason: 'Password should be at least 8 characters' },
     ])
     async register(@Body(createUsersAuthValidationPipe(dto.create)) body: object, @Req() request: unknown) {
+      let user: UserProtocol<unknown>;
       try {
-        return toUserRead(await this.users.create({ ...body } as UserCreateInput, { safe: true, request }));
+        user = await this.users.create({ ...body } as UserCreateInput, { safe: true, request });
       } catch (error) {
         throw mapUserWriteError(error, REGISTER_ERRORS);
       }
+      return reader.toJson(this.users, user);
     }
   }
   return RegisterController;

@@ -18,7 +18,7 @@ import { ApiBody, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiO
 import { Authenticated } from '../decorators/authenticated.decorator.js';
 import { CurrentUser } from '../decorators/current-user.decorator.js';
 import { ErrorDto } from '../dto/error.dto.js';
-import { createUserSerializer } from '../dto/user-read.dto.js';
+import { createUserReader } from '../dto/user-reader.js';
 import { ErrorCode } from '../errors/error-code.enum.js';
 import { AcceptsMediaTypes } from '../http/content-type.guard.js';
 import { mapUserWriteError, UPDATE_ERRORS } from '../http/error-mapping.js';
@@ -38,8 +38,9 @@ const UPDATE_ERROR_EXAMPLES = [
 ];
 
 /** `GET/PATCH /<usersPath>/me` and the superuser routes `GET/PATCH/DELETE /<usersPath>/{id}` (fastapi-users' users router). */
-export function createUsersController({ routes, dto }: UsersAuthSettings): Type<unknown> {
-  const toUserRead = createUserSerializer(dto.read);
+export function createUsersController(settings: UsersAuthSettings): Type<unknown> {
+  const { routes, dto } = settings;
+  const reader = createUserReader(settings);
 
   @ApiTags('users')
   @UseFilters(StoreUnavailableFilter)
@@ -51,9 +52,9 @@ export function createUsersController({ routes, dto }: UsersAuthSettings): Type<
     @Header('Cache-Control', NO_STORE)
     @Authenticated()
     @ApiOperation({ operationId: 'users:current_user', summary: 'The current user' })
-    @ApiOkResponse({ type: dto.read })
+    @ApiOkResponse({ type: reader.read })
     me(@CurrentUser() user: AnyUser) {
-      return toUserRead(user);
+      return reader.toJson(this.users, user);
     }
 
     @Patch('me')
@@ -62,7 +63,7 @@ export function createUsersController({ routes, dto }: UsersAuthSettings): Type<
     @UseGuards(AcceptsMediaTypes('json'))
     @ApiOperation({ operationId: 'users:patch_current_user', summary: 'Update the current user' })
     @ApiBody({ type: dto.update })
-    @ApiOkResponse({ type: dto.read })
+    @ApiOkResponse({ type: reader.read })
     @ApiErrorCodes(UPDATE_ERROR_EXAMPLES)
     async updateMe(
       @CurrentUser() user: AnyUser,
@@ -76,10 +77,10 @@ export function createUsersController({ routes, dto }: UsersAuthSettings): Type<
     @Header('Cache-Control', NO_STORE)
     @Authenticated({ superuser: true })
     @ApiOperation({ operationId: 'users:user', summary: 'A user (superusers only)' })
-    @ApiOkResponse({ type: dto.read })
+    @ApiOkResponse({ type: reader.read })
     @ApiNotFoundResponse({ type: ErrorDto })
     async get(@Param('id') id: string) {
-      return toUserRead(await this.find(id));
+      return reader.toJson(this.users, await this.find(id));
     }
 
     @Patch(':id')
@@ -88,7 +89,7 @@ export function createUsersController({ routes, dto }: UsersAuthSettings): Type<
     @UseGuards(AcceptsMediaTypes('json'))
     @ApiOperation({ operationId: 'users:patch_user', summary: 'Update a user, flags included (superusers only)' })
     @ApiBody({ type: dto.adminUpdate })
-    @ApiOkResponse({ type: dto.read })
+    @ApiOkResponse({ type: reader.read })
     @ApiNotFoundResponse({ type: ErrorDto })
     @ApiErrorCodes(UPDATE_ERROR_EXAMPLES)
     async patch(
@@ -118,11 +119,13 @@ export function createUsersController({ routes, dto }: UsersAuthSettings): Type<
 
     /** `safe` for the self-service route: no status fields, and `currentPassword` for a password or email change. */
     private async update(user: AnyUser, body: object, safe: boolean, request: unknown) {
+      let updated: AnyUser;
       try {
-        return toUserRead(await this.users.update(user, { ...body } as UserUpdateInput, { safe, request }));
+        updated = await this.users.update(user, { ...body } as UserUpdateInput, { safe, request });
       } catch (error) {
         throw mapUserWriteError(error, UPDATE_ERRORS);
       }
+      return reader.toJson(this.users, updated);
     }
   }
   return UsersController;

@@ -2,7 +2,7 @@ import { Body, Controller, Header, HttpCode, Inject, Post, Req, UseGuards, UseFi
 import { ApiAcceptedResponse, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '../decorators/public.decorator.js';
 import { EmailDto, VerifyDto } from '../dto/token.dto.js';
-import { createUserSerializer } from '../dto/user-read.dto.js';
+import { createUserReader } from '../dto/user-reader.js';
 import { ErrorCode } from '../errors/error-code.enum.js';
 import { InvalidVerifyTokenError, UserAlreadyVerifiedError } from '../errors/user.errors.js';
 import { AcceptsMediaTypes } from '../http/content-type.guard.js';
@@ -17,8 +17,9 @@ import { RateLimited } from '../rate-limit/rate-limited.decorator.js';
 import { ApiErrorCodes } from '../swagger/error-responses.js';
 
 /** `POST /<verifyPath>/request-verify-token` and `/verify` (fastapi-users' verify router). */
-export function createVerifyController({ routes, dto }: UsersAuthSettings): Type<unknown> {
-  const toUserRead = createUserSerializer(dto.read);
+export function createVerifyController(settings: UsersAuthSettings): Type<unknown> {
+  const { routes } = settings;
+  const reader = createUserReader(settings);
 
   @ApiTags('auth')
   @Public()
@@ -52,16 +53,18 @@ export function createVerifyController({ routes, dto }: UsersAuthSettings): Type
     @RateLimited('verify')
     @Header('Cache-Control', NO_STORE)
     @ApiOperation({ operationId: 'verify:verify', summary: 'Verify an email with its token' })
-    @ApiOkResponse({ type: dto.read })
+    @ApiOkResponse({ type: reader.read })
     @ApiErrorCodes([ErrorCode.VERIFY_USER_BAD_TOKEN, ErrorCode.VERIFY_USER_ALREADY_VERIFIED])
     async verify(@Body(createUsersAuthValidationPipe()) { token }: VerifyDto, @Req() request: unknown) {
+      let user: UserProtocol<unknown>;
       try {
-        return toUserRead(await this.users.verify(token, { request }));
+        user = await this.users.verify(token, { request });
       } catch (error) {
         if (error instanceof InvalidVerifyTokenError) throw badRequest(ErrorCode.VERIFY_USER_BAD_TOKEN);
         if (error instanceof UserAlreadyVerifiedError) throw badRequest(ErrorCode.VERIFY_USER_ALREADY_VERIFIED);
         throw error;
       }
+      return reader.toJson(this.users, user);
     }
   }
   return VerifyController;

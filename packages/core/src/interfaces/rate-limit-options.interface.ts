@@ -6,7 +6,17 @@ import type { ThrottlerStorage } from '@nestjs/throttler';
  * @publicApi
  */
 export type RateLimitedRoute =
-  'login' | 'register' | 'forgotPassword' | 'requestVerifyToken' | 'resetPassword' | 'verify' | 'refresh';
+  | 'login'
+  | 'register'
+  | 'forgotPassword'
+  | 'requestVerifyToken'
+  | 'resetPassword'
+  | 'verify'
+  | 'refresh'
+  /** The OAuth `authorize` routes, login and associate, of every provider together. */
+  | 'oauthAuthorize'
+  /** The OAuth `callback` routes, login and associate, of every provider together. */
+  | 'oauthCallback';
 
 /**
  * At most `limit` requests per `windowSeconds`; the next one is refused (429) for `blockSeconds`, during which

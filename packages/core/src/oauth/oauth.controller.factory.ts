@@ -17,7 +17,7 @@ import { parse, serialize } from 'cookie';
 import { Authenticated } from '../decorators/authenticated.decorator.js';
 import { CurrentUser } from '../decorators/current-user.decorator.js';
 import { Public } from '../decorators/public.decorator.js';
-import { createUserSerializer } from '../dto/user-read.dto.js';
+import { createUserReader } from '../dto/user-reader.js';
 import { ErrorCode } from '../errors/error-code.enum.js';
 import { UsersAuthConfigurationError } from '../errors/configuration.errors.js';
 import { InvalidEmailError, UserAlreadyExistsError } from '../errors/user.errors.js';
@@ -27,6 +27,7 @@ import { StoreUnavailableFilter } from '../http/store-unavailable.filter.js';
 import type { UserProtocol } from '../interfaces/user.interface.js';
 import type { ResolvedUsersAuthOptions, UsersAuthSettings } from '../interfaces/users-auth-module-options.interface.js';
 import { UserManager } from '../manager/user-manager.js';
+import { RateLimited } from '../rate-limit/rate-limited.decorator.js';
 import { ApiErrorCodes } from '../swagger/error-responses.js';
 import { USERS_AUTH_OPTIONS } from '../users-auth.constants.js';
 import type { OAuthProfile } from './oauth-client.interface.js';
@@ -160,6 +161,7 @@ export function createOAuthController(name: string, { routes }: UsersAuthSetting
     }
 
     @Get('authorize')
+    @RateLimited('oauthAuthorize')
     @Header('Cache-Control', NO_STORE)
     @ApiOperation({
       operationId: `oauth:${name}.authorize`,
@@ -173,6 +175,7 @@ export function createOAuthController(name: string, { routes }: UsersAuthSetting
     }
 
     @Get('callback')
+    @RateLimited('oauthCallback')
     @ApiOperation({
       operationId: `oauth:${name}.callback`,
       summary: `Finish logging in with ${name}`,
@@ -222,8 +225,9 @@ export function createOAuthController(name: string, { routes }: UsersAuthSetting
 }
 
 /** `GET <authPath>/associate/<name>/authorize` and `/callback`: link a provider account to the logged-in user. */
-export function createOAuthAssociateController(name: string, { routes, dto }: UsersAuthSettings): Type<unknown> {
-  const toUserRead = createUserSerializer(dto.read);
+export function createOAuthAssociateController(name: string, settings: UsersAuthSettings): Type<unknown> {
+  const { routes } = settings;
+  const reader = createUserReader(settings);
 
   @ApiTags('auth')
   @UseFilters(StoreUnavailableFilter)
@@ -248,6 +252,7 @@ export function createOAuthAssociateController(name: string, { routes, dto }: Us
     }
 
     @Get('authorize')
+    @RateLimited('oauthAuthorize')
     @Header('Cache-Control', NO_STORE)
     @Authenticated()
     @ApiOperation({ operationId: `oauth-associate:${name}.authorize`, summary: `Start linking a ${name} account` })
@@ -258,10 +263,11 @@ export function createOAuthAssociateController(name: string, { routes, dto }: Us
     }
 
     @Get('callback')
+    @RateLimited('oauthCallback')
     @Header('Cache-Control', NO_STORE)
     @Authenticated()
     @ApiOperation({ operationId: `oauth-associate:${name}.callback`, summary: `Finish linking a ${name} account` })
-    @ApiOkResponse({ type: dto.read })
+    @ApiOkResponse({ type: reader.read })
     @ApiErrorCodes([...STATE_ERRORS, ErrorCode.OAUTH_NOT_AVAILABLE_EMAIL, ErrorCode.OAUTH_USER_ALREADY_EXISTS, PROVIDER_ERROR])
     async callback(
       @CurrentUser() user: AnyUser,
@@ -271,12 +277,14 @@ export function createOAuthAssociateController(name: string, { routes, dto }: Us
       const { profile, userId } = await this.steps.callback(this.provider, 'associate', this.redirectUrl(), request, response);
       // The flow was started by this very user (GHSA-5j53-63w8-8625: never link to whoever finishes it).
       if (userId !== String(user.id)) throw badRequest(ErrorCode.OAUTH_INVALID_STATE);
+      let linked: AnyUser;
       try {
-        return toUserRead(await this.users.oauthAssociateCallback(user, this.provider.name, profile, { request }));
+        linked = await this.users.oauthAssociateCallback(user, this.provider.name, profile, { request });
       } catch (error) {
         if (error instanceof OAuthAccountAlreadyLinkedError) throw badRequest(ErrorCode.OAUTH_USER_ALREADY_EXISTS);
         throw error;
       }
+      return reader.toJson(this.users, linked);
     }
   }
   Object.defineProperty(OAuthAssociateController, 'name', {

@@ -15,6 +15,9 @@ import type {
  * - forgot-password and request-verify-token send mail: 3 per email per 15 minutes. The mail goes to the stored
  *   address whoever asked, so mails an attacker triggered are the victim's to use: this limit cannot lock anyone out.
  * - reset-password, verify and refresh carry a token, not an email: per address only.
+ * - the OAuth routes (every provider, login and associate flows together) carry no email either: per address, 20
+ *   authorize and 20 callback requests a minute. A callback makes the server call the provider (token exchange,
+ *   JWKS), so this bounds what one address can make the server send; a person signing in needs one of each.
  * @publicApi
  */
 export const DEFAULT_RATE_LIMITS: Readonly<Record<RateLimitedRoute, Readonly<Required<RouteRateLimits>>>> = Object.freeze({
@@ -33,6 +36,8 @@ export const DEFAULT_RATE_LIMITS: Readonly<Record<RateLimitedRoute, Readonly<Req
   resetPassword: { address: { limit: 10, windowSeconds: 60 }, addressAndEmail: false, email: false },
   verify: { address: { limit: 10, windowSeconds: 60 }, addressAndEmail: false, email: false },
   refresh: { address: { limit: 60, windowSeconds: 60 }, addressAndEmail: false, email: false },
+  oauthAuthorize: { address: { limit: 20, windowSeconds: 60 }, addressAndEmail: false, email: false },
+  oauthCallback: { address: { limit: 20, windowSeconds: 60 }, addressAndEmail: false, email: false },
 });
 
 /** The counters, in the order they are checked: a request refused by one is not counted by the next. */
