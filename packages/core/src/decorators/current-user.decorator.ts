@@ -4,9 +4,9 @@ import { guardContextOf } from '../guards/contexts/guard-contexts.js';
 import { AUTH_REQUIREMENTS } from '../users-auth.constants.js';
 
 /**
- * Reads the user a guard authenticated, in a controller, a resolver or a gateway. No guard authenticating the route is a developer error, thrown (at startup
- * for the routes the module can see, see `UsersAuthModule`), never a silent `null`: only an `optional` route
- * without a user gets `null`.
+ * Reads the user a guard authenticated, in a controller, a resolver or a gateway. No guard authenticating the route
+ * is a developer error, thrown (at startup for the handlers the module can see, see `UsersAuthModule`), never a
+ * silent `null`: only an `optional` route without a user gets `null`.
  */
 export function currentUserFactory(field: string | undefined, context: ExecutionContext): unknown {
   // Where the guard left it: the HTTP request, or this resolver call's or this message's record.

@@ -4,8 +4,13 @@ import { forbidden, NO_STORE, RETRY_AFTER_SECONDS, serviceUnavailable, unauthori
 import type { TokenCarrier } from '../../transport/transport.interface.js';
 import type { AuthFailure, AuthRecord, GuardContext } from './guard-context.js';
 
+// An HTTP handler's arguments are (request, response, next). Read by index: `switchToHttp()` assigns three new closures
+// to the context on every call, and this runs on every authenticated request.
+const REQUEST = 0;
+const RESPONSE = 1;
+
 function setHeader(context: ExecutionContext, host: HttpAdapterHost, name: string, value: string): void {
-  const response = context.switchToHttp().getResponse();
+  const response = context.getArgByIndex(RESPONSE);
   if (response) host.httpAdapter.setHeader(response, name, value);
 }
 
@@ -14,8 +19,8 @@ function setHeader(context: ExecutionContext, host: HttpAdapterHost, name: strin
  * does); 401 with `WWW-Authenticate` (RFC 6750), 403, 503 with `Retry-After`.
  */
 export const httpGuardContext: GuardContext = {
-  request: (context) => context.switchToHttp().getRequest<TokenCarrier>(),
-  record: (context) => context.switchToHttp().getRequest<AuthRecord>(),
+  request: (context) => context.getArgByIndex<TokenCarrier>(REQUEST),
+  record: (context) => context.getArgByIndex<AuthRecord>(REQUEST),
   recordPerCall: true,
   failure(context, kind: AuthFailure, sentToken, host) {
     if (kind === 'unauthenticated') {
