@@ -209,7 +209,7 @@ describe.each(variants)('OAuth / OpenID Connect against a real provider (%s, %s)
       expect(probe.body).toEqual({ email: `cookie-${platform}-${database}@example.com` });
     });
 
-    it('links an existing user by email only when the provider verified it and the provider allows it', async () => {
+    it('links an existing user by email only when both sides verified it and the provider allows it', async () => {
       const email = `linked-${platform}-${database}@example.com`;
       const created = await register(t.server, email);
       // Unverified at the provider: refused, even with associateByEmail.
@@ -224,14 +224,20 @@ describe.each(variants)('OAuth / OpenID Connect against a real provider (%s, %s)
       answer = await callback('strict', flow.back.searchParams, flow.cookie);
       expect(answer.body).toEqual({ statusCode: 400, detail: 'OAUTH_USER_ALREADY_EXISTS' });
       expect(await t.accounts.countBy({ userId: String(created.id) })).toBe(0);
-      // Verified, with associateByEmail: logs in as the existing user.
+      // Verified at the provider, associateByEmail, but the account here never proved the address (pre-hijack: anyone
+      // can register someone else's email with a password of their own and wait for the owner's provider login).
+      flow = await throughProvider(verified);
+      answer = await callback('oidc', flow.back.searchParams, flow.cookie);
+      expect(answer.body).toEqual({ statusCode: 400, detail: 'OAUTH_USER_ALREADY_EXISTS' });
+      expect(await t.accounts.countBy({ userId: String(created.id) })).toBe(0);
+      // Both verified, with associateByEmail: logs in as the existing user.
+      await t.users.update({ id: String(created.id) }, { isVerified: true });
       flow = await throughProvider(verified);
       answer = await callback('oidc', flow.back.searchParams, flow.cookie);
       expect(answer.status).toBe(200);
       const me = await http().get('/users/me').set('Authorization', `Bearer ${answer.body.access_token}`);
       expect(me.body.id).toBe(created.id);
-      // Linking is not verifying: the user registered with a password stays as verified as before.
-      expect(me.body.isVerified).toBe(false);
+      expect(await t.accounts.countBy({ userId: String(created.id) })).toBe(1);
     });
 
     it('does not verify a new user whose email the provider did not verify', async () => {

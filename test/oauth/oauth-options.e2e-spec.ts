@@ -120,11 +120,13 @@ describe('OAuth options', () => {
     await expect(boot(forRoot(oauth()))).rejects.toThrow(message);
   });
 
-  it('refuses `oauthNames` in forRoot, a `__Host-` cookie without Secure, and a short token key', async () => {
+  it('refuses `oauthNames` in forRoot, a `__Host-`/`__Secure-` cookie without Secure, and a short token key', async () => {
     expect(() => forRoot([provider()], { oauthNames: ['idp'] })).toThrow(/leave `oauthNames` to forRootAsync/);
-    await expect(boot(forRoot([provider()], { oauthState: { cookieSecure: false, cookieName: '__Host-x' } }))).rejects.toThrow(
-      /__Host-/,
-    );
+    for (const cookieName of ['__Host-x', '__Secure-x']) {
+      await expect(boot(forRoot([provider()], { oauthState: { cookieSecure: false, cookieName } }))).rejects.toThrow(
+        `${cookieName} needs cookieSecure: true`,
+      );
+    }
     await expect(boot(forRoot([provider()], { oauthTokenKeys: ['short'] }))).rejects.toThrow(/shorter than 32/);
     expect(() => forRoot([provider()], { oauthState: { lifetime: 60 } })).toThrow(/unknown option "lifetime"/);
   });

@@ -296,8 +296,9 @@ export class UserManager<U extends UserProtocol<ID> = UserProtocol<any>, ID = an
 
   /**
    * The user behind a provider account (fastapi-users' `oauth_callback`): a linked account logs its user in (its
-   * stored tokens refreshed); otherwise a user with the provider's email is linked only with `associateByEmail` and
-   * an email the provider verified; otherwise a new user is created (a random, unusable password; verified only with
+   * stored tokens refreshed); otherwise a user with the provider's email is linked only with `associateByEmail`, an
+   * email the provider verified, and a user who verified it here (stricter than fastapi-users: no pre-hijack);
+   * otherwise a new user is created (a random, unusable password; verified only with
    * `isVerifiedByDefault` and a verified email) and `onAfterRegister` runs. The caller checks `isActive`.
    * @throws UserAlreadyExistsError when the email belongs to a user this account may not be linked to
    * @throws OAuthAccountAlreadyLinkedError when a concurrent callback linked the account first
@@ -310,7 +311,8 @@ export class UserManager<U extends UserProtocol<ID> = UserProtocol<any>, ID = an
     if (profile.email === null) throw new TypeError('oauthCallback: the provider gave no email (OAUTH_NOT_AVAILABLE_EMAIL).');
     const existing = await this.findByEmail(profile.email);
     if (existing) {
-      if (!options.associateByEmail || !profile.emailVerified) throw new UserAlreadyExistsError();
+      // Both sides must have proved the address: an unverified account here may be someone else's pre-registration.
+      if (!options.associateByEmail || !profile.emailVerified || !existing.isVerified) throw new UserAlreadyExistsError();
       return store.addOAuthAccount(existing, this.oauthAccountOf(oauthName, profile));
     }
     const user = await this.users.create({

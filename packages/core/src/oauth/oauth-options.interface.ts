@@ -23,7 +23,8 @@ export interface OAuthProviderOptions {
   associateRedirectUrl?: string;
   /**
    * Link a provider account to an existing user with the same email, when the provider says that email is verified
-   * (otherwise `OAUTH_USER_ALREADY_EXISTS`). Only for providers you trust to verify emails. @default false
+   * and the user verified it here too (otherwise `OAUTH_USER_ALREADY_EXISTS`). Only for providers you trust to verify
+   * emails. @default false
    */
   associateByEmail?: boolean;
   /**

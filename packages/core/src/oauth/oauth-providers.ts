@@ -72,8 +72,9 @@ export class OAuthProviders {
     if (options.oauthTokenKeys?.length) new OAuthTokenCipher(options.oauthTokenKeys);
     const secure = options.oauthState?.cookieSecure ?? true;
     this.cookieName = options.oauthState?.cookieName ?? (secure ? '__Host-nest-users-oauth' : 'nest-users-oauth');
-    if (/^__Host-/i.test(this.cookieName) && !secure) {
-      throw new UsersAuthConfigurationError('oauthState: a `__Host-` cookie name needs cookieSecure: true.');
+    if (/^__(Host|Secure)-/i.test(this.cookieName) && !secure) {
+      // Browsers drop a `__Host-`/`__Secure-` cookie without Secure: every callback would fail OAUTH_INVALID_STATE.
+      throw new UsersAuthConfigurationError(`oauthState: the cookie name ${this.cookieName} needs cookieSecure: true.`);
     }
     this.cookieAttributes = { path: '/', secure, httpOnly: true, sameSite: 'lax' };
   }

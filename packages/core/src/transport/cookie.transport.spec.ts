@@ -51,4 +51,24 @@ describe('CookieTransport CSRF check without Fetch Metadata', () => {
   it('never checks safe methods', () => {
     expect(new CookieTransport().isTrustedOrigin({ method: 'GET', headers: {} })).toBe(true);
   });
+
+  it('checks a WebSocket upgrade as a state-changing request, whatever context hands it over', () => {
+    const transport = new CookieTransport();
+    const upgrade = (headers: Record<string, string>) => ({
+      method: 'GET',
+      headers: {
+        host: 'app.test',
+        upgrade: 'websocket',
+        connection: 'Upgrade',
+        cookie: '__Host-nest-users-auth=abc',
+        ...headers,
+      },
+    });
+    expect(transport.isTrustedOrigin(upgrade({ origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' }))).toBe(false);
+    expect(transport.isTrustedOrigin(upgrade({ origin: 'https://evil.example' }))).toBe(false);
+    expect(transport.isTrustedOrigin(upgrade({ upgrade: 'WebSocket', origin: 'https://evil.example' }))).toBe(false);
+    expect(transport.isTrustedOrigin(upgrade({}))).toBe(false);
+    expect(transport.isTrustedOrigin(upgrade({ origin: 'https://app.test' }))).toBe(true);
+    expect(transport.isTrustedOrigin(upgrade({ 'sec-fetch-site': 'same-origin' }))).toBe(true);
+  });
 });

@@ -51,6 +51,16 @@ function header(request: TokenCarrier, name: string): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
+/**
+ * Whether a request may change state, so a cross-site one must be refused: unsafe methods, and a WebSocket upgrade
+ * (a GET that opens a channel for messages, subscriptions and mutations: cross-site WebSocket hijacking), whatever
+ * context hands it over (a gateway, a GraphQL context that passes the upgrade request as `req`).
+ */
+function changesState(request: TokenCarrier): boolean {
+  if (UNSAFE_METHODS.has((request.method ?? 'GET').toUpperCase())) return true;
+  return /(^|,)\s*websocket\s*(,|$)/i.test(header(request, 'upgrade') ?? '');
+}
+
 /** The origin a `Referer` names; an unparsable one is foreign (`'null'`). */
 function originOf(referer: string): string {
   try {
@@ -131,7 +141,7 @@ export class CookieTransport implements Transport {
   }
 
   isTrustedOrigin(request: TokenCarrier): boolean {
-    if (!this.csrfProtection || !UNSAFE_METHODS.has((request.method ?? 'GET').toUpperCase())) return true;
+    if (!this.csrfProtection || !changesState(request)) return true;
     const origin = header(request, 'origin');
     if (origin !== undefined && this.trustedOrigins.has(origin)) return true;
     const site = header(request, 'sec-fetch-site');
