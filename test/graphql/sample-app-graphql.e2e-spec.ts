@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PASSWORD, register } from '../fixtures/http.js';
+import { login, PASSWORD, register } from '../fixtures/http.js';
 import { createSampleApp, type SampleAppOptions } from '../fixtures/sample-app.js';
 import { createSampleAppDatabase, type SampleAppDatabase } from '../fixtures/sample-app-database.js';
 
@@ -28,11 +28,7 @@ describe.each(platforms)('the sample app over GraphQL (%s)', (platform) => {
 
   const token = async (email: string) => {
     await register(app.getHttpServer(), email, PASSWORD);
-    const response = await request(app.getHttpServer())
-      .post('/auth/jwt/login')
-      .type('form')
-      .send({ username: email, password: PASSWORD });
-    return response.body.access_token as string;
+    return login(app.getHttpServer(), email, PASSWORD);
   };
   const gql = async (query: string, bearer?: string, variables?: Record<string, unknown>) => {
     const call = request(app.getHttpServer()).post('/graphql');

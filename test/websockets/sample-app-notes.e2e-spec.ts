@@ -3,7 +3,7 @@ import type { INestApplication } from '@nestjs/common';
 import { io, type Socket } from 'socket.io-client';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PASSWORD, register } from '../fixtures/http.js';
+import { login, PASSWORD, register } from '../fixtures/http.js';
 import { createSampleApp } from '../fixtures/sample-app.js';
 import { createSampleAppDatabase, type SampleAppDatabase } from '../fixtures/sample-app-database.js';
 
@@ -31,11 +31,7 @@ describe('the sample app pushes note events to their owner only (socket.io)', ()
 
   const token = async (email: string) => {
     await register(app.getHttpServer(), email, PASSWORD);
-    const response = await request(app.getHttpServer())
-      .post('/auth/jwt/login')
-      .type('form')
-      .send({ username: email, password: PASSWORD });
-    return response.body.access_token as string;
+    return login(app.getHttpServer(), email, PASSWORD);
   };
   /** A socket on the notes namespace, recording every event it receives. */
   const listen = (auth: Record<string, string>) =>

@@ -65,12 +65,13 @@ export class OidcClient implements OAuthClient {
 
   private async setup(): Promise<[OpenIdClientModule, OpenIdConfiguration]> {
     const oidc = await loadOpenIdClient();
+    const options = requestOptions(oidc, this.options);
     this.configuration ??= asProviderError(oidc, () =>
       oidc.discovery(new URL(this.options.issuer), this.options.clientId, this.options.clientSecret, undefined, {
-        ...requestOptions(oidc, this.options),
+        ...options,
         // openid-client skips the ID token's signature when TLS vouches for the token endpoint (OIDC Core
         // §3.1.3.7); we check it against the provider's JWKS all the same.
-        execute: [...requestOptions(oidc, this.options).execute, oidc.enableNonRepudiationChecks],
+        execute: [...options.execute, oidc.enableNonRepudiationChecks],
       }),
     ).catch((error: unknown) => {
       // The next request tries again: a provider that was down at startup must not break OAuth until a restart.
